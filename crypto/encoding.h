@@ -4,6 +4,7 @@
 #define PBL_CRYPTO_ENCODING_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@ namespace pbl::crypto {
 std::string HexEncode(std::span<const uint8_t> bytes);
 // Lower- or upper-case hex with an even number of digits.
 absl::StatusOr<std::string> HexDecode(std::string_view hex);
+// Exactly 8 lower-case hex digits (a key ID as verifier and private keys spell it), else nullopt.
+std::optional<uint32_t> ParseKeyIdHex(std::string_view hex);
 
 std::string Base64Encode(std::span<const uint8_t> bytes);
 std::string Base64Encode(std::string_view bytes);

@@ -49,6 +49,9 @@ struct Note {
 // kKeyNameBytesMax bytes.
 absl::Status ValidateKeyName(std::string_view name);
 
+// The key ID as 8 lower-case hex digits, as in verifier keys.
+std::string FormatKeyId(uint32_t key_id);
+
 // key ID = SHA-256(name || 0x0A || type || public key)[:4], big-endian.
 uint32_t ComputeKeyId(std::string_view name, uint8_t type, std::span<const uint8_t> public_key);
 

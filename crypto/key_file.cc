@@ -1,0 +1,153 @@
+#include "crypto/key_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "crypto/strings.h"
+#include <cstdio>
+#include "crypto/encoding.h"
+#include "crypto/note.h"
+#include "crypto/status_macros.h"
+
+namespace pbl::crypto {
+
+namespace {
+
+constexpr std::string_view kPrivateKeyPrefix = "PRIVATE+KEY+";
+constexpr size_t kKeyFileBytesMax = 4096;
+
+// Wipes a string holding secret material when it goes out of scope.
+class SecretString {
+ public:
+  SecretString() = default;
+  explicit SecretString(std::string s) : s_(std::move(s)) {}
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  ~SecretString() { WipeMemory(s_.data(), s_.size()); }
+  std::string& get() { return s_; }
+
+ private:
+  std::string s_;
+};
+
+absl::Status ErrnoError(std::string_view what, const std::string& path) {
+  const int err = errno;
+  const std::string message = StrCat(what, " ", path, ": ", std::strerror(err));
+  if (err == ENOENT) return absl::NotFoundError(message);
+  if (err == EEXIST) return absl::AlreadyExistsError(message);
+  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(message);
+  return absl::UnavailableError(message);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FormatPrivateKey(std::string_view name, const SigningKey& key) {
+  PBL_RETURN_IF_ERROR(ValidateKeyName(name));
+  SecretString material(std::string(1, static_cast<char>(kSignatureTypeEd25519)));
+  material.get().append(key.seed().begin(), key.seed().end());
+  return StrCat(kPrivateKeyPrefix, name, "+",
+                FormatKeyId(ComputeKeyId(name, kSignatureTypeEd25519, key.public_key())), "+",
+                Base64Encode(material.get()));
+}
+
+absl::StatusOr<NamedKey> ParsePrivateKey(std::string_view text) {
+  if (!text.starts_with(kPrivateKeyPrefix)) {
+    return absl::InvalidArgumentError("private key does not start with PRIVATE+KEY+");
+  }
+  text.remove_prefix(kPrivateKeyPrefix.size());
+  const size_t plus1 = text.find('+');
+  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : text.find('+', plus1 + 1);
+  if (plus2 == std::string_view::npos) {
+    return absl::InvalidArgumentError("private key is not PRIVATE+KEY+name+keyid+key");
+  }
+  std::string name(text.substr(0, plus1));
+  PBL_RETURN_IF_ERROR(ValidateKeyName(name));
+  const std::optional<uint32_t> key_id = ParseKeyIdHex(text.substr(plus1 + 1, plus2 - plus1 - 1));
+  if (!key_id) return absl::InvalidArgumentError("private key: key ID is not 8 lower-case hex digits");
+  absl::StatusOr<std::string> decoded = Base64Decode(text.substr(plus2 + 1));
+  if (!decoded.ok()) return absl::InvalidArgumentError("private key: key is not base64");
+  SecretString material(std::move(*decoded));
+  if (material.get().size() != 1 + kEd25519SeedBytes ||
+      material.get()[0] != static_cast<char>(kSignatureTypeEd25519)) {
+    return absl::InvalidArgumentError("private key: not an Ed25519 (type 0x01) 32-byte seed");
+  }
+  PBL_ASSIGN_OR_RETURN(SigningKey key,
+                       SigningKey::FromSeed(AsBytes(material.get()).subspan(1)));
+  if (ComputeKeyId(name, kSignatureTypeEd25519, key.public_key()) != *key_id) {
+    return absl::InvalidArgumentError("private key: key ID does not match the key");
+  }
+  return NamedKey{std::move(name), std::move(key)};
+}
+
+absl::Status WriteKeyFile(const std::string& path, std::string_view name, const SigningKey& key) {
+  PBL_ASSIGN_OR_RETURN(std::string formatted, FormatPrivateKey(name, key));
+  SecretString text(std::move(formatted));
+  text.get().push_back('\n');
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError("cannot create key file", path);
+  // The umask can only remove bits from 0600; fchmod makes the mode exact anyway.
+  bool ok = ::fchmod(fd, 0600) == 0;
+  size_t written = 0;
+  while (ok && written < text.get().size()) {
+    const ssize_t n = ::write(fd, text.get().data() + written, text.get().size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  absl::Status status = ok ? absl::OkStatus() : ErrnoError("cannot write key file", path);
+  ::close(fd);
+  if (!ok) ::unlink(path.c_str());
+  return status;
+}
+
+absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open key file", path);
+  struct stat st;
+  absl::Status status;
+  if (::fstat(fd, &st) != 0) {
+    status = ErrnoError("cannot stat key file", path);
+  } else if (!S_ISREG(st.st_mode)) {
+    status = absl::InvalidArgumentError(StrCat("key file ", path, " is not a regular file"));
+  } else if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    status = absl::FailedPreconditionError(
+        StrCat("key file ", path, " has mode ", mode,
+               ": group or others may read it, so it is refused; run `chmod 600 ", path,
+               "` if no one else can have read it, else make a new key"));
+  }
+  SecretString text;
+  if (status.ok()) {
+    text.get().resize(kKeyFileBytesMax + 1);
+    size_t got = 0;
+    while (got < text.get().size()) {
+      const ssize_t n = ::read(fd, text.get().data() + got, text.get().size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) status = ErrnoError("cannot read key file", path);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (status.ok() && got > kKeyFileBytesMax) {
+      status = absl::InvalidArgumentError(StrCat("key file ", path, " is too large"));
+    }
+    text.get().resize(got);
+  }
+  ::close(fd);
+  PBL_RETURN_IF_ERROR(status);
+  std::string_view content = text.get();
+  if (content.ends_with('\n')) content.remove_suffix(1);
+  absl::StatusOr<NamedKey> key = ParsePrivateKey(content);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(StrCat("key file ", path, ": ", key.status().message()));
+  }
+  return key;
+}
+
+}  // namespace pbl::crypto

@@ -1,0 +1,92 @@
+// Private key files: mode 0600, refused when others can read them, never overwritten.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "crypto/key_file.h"
+#include "crypto/note.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::crypto {
+namespace {
+
+using ::pbl::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class KeyFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("pbl_key_file_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "node.key").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(KeyFileTest, WrittenKeyHasMode0600AndReadsBack) {
+  const SigningKey key = SigningKey::Generate();
+  ASSERT_OK(WriteKeyFile(path_, "pbl.example/node/310000", key));
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_OK_AND_ASSIGN(NamedKey read, ReadKeyFile(path_));
+  EXPECT_EQ(read.name, "pbl.example/node/310000");
+  EXPECT_EQ(read.key.public_key(), key.public_key());
+}
+
+TEST_F(KeyFileTest, ExistingFileIsNeverOverwritten) {
+  ASSERT_OK(WriteKeyFile(path_, "a", SigningKey::Generate()));
+  EXPECT_THAT(WriteKeyFile(path_, "a", SigningKey::Generate()),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(KeyFileTest, KeyReadableByOthersIsRefused) {
+  ASSERT_OK(WriteKeyFile(path_, "a", SigningKey::Generate()));
+  for (mode_t mode : {0644, 0640, 0604, 0660}) {
+    ASSERT_EQ(::chmod(path_.c_str(), mode), 0);
+    EXPECT_THAT(ReadKeyFile(path_), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                             HasSubstr("group or others")))
+        << std::oct << mode;
+  }
+  ASSERT_EQ(::chmod(path_.c_str(), 0400), 0);
+  EXPECT_OK(ReadKeyFile(path_).status());
+}
+
+TEST_F(KeyFileTest, MissingAndMalformedFilesAreReported) {
+  EXPECT_THAT(ReadKeyFile((dir_ / "absent.key").string()), StatusIs(absl::StatusCode::kNotFound));
+  {
+    std::ofstream out(path_);
+    out << "PRIVATE+KEY+a+00000000+AAAA\n";
+  }
+  ASSERT_EQ(::chmod(path_.c_str(), 0600), 0);
+  EXPECT_THAT(ReadKeyFile(path_), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path_)));
+}
+
+TEST(PrivateKeyTest, GoKeyStringRoundTrips) {
+  constexpr std::string_view kGoSkey =
+      "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+  ASSERT_OK_AND_ASSIGN(NamedKey key, ParsePrivateKey(kGoSkey));
+  EXPECT_EQ(FormatVerifierKey(key.name, kSignatureTypeEd25519, key.key.public_key()),
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+  ASSERT_OK_AND_ASSIGN(std::string formatted, FormatPrivateKey(key.name, key.key));
+  EXPECT_EQ(formatted, kGoSkey);
+}
+
+TEST(PrivateKeyTest, WrongKeyIdIsRejected) {
+  EXPECT_THAT(
+      ParsePrivateKey("PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key ID")));
+  EXPECT_THAT(ParsePrivateKey("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace pbl::crypto
