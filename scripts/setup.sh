@@ -8,6 +8,7 @@ set -euo pipefail
 run_packages=(
   g++ cmake ninja-build pkg-config
   libsodium-dev libabsl-dev libcli11-dev
+  librocksdb-dev libprotobuf-dev protobuf-compiler
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev

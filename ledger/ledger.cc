@@ -1,0 +1,375 @@
+#include "ledger/ledger.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "crypto/checkpoint.h"
+#include "crypto/encoding.h"
+#include "crypto/status_macros.h"
+#include "crypto/strings.h"
+#include "ledger/log_format.h"
+
+namespace pbl::ledger {
+
+namespace {
+
+// The smallest key greater than every key that starts with `prefix` (whose last byte is not
+// 0xff, as none of the ledger's prefixes ends in one).
+std::string PrefixEnd(std::string prefix) {
+  assert(!prefix.empty() && static_cast<uint8_t>(prefix.back()) != 0xff);
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+// The last key under a one-byte index prefix, as (value, key).
+absl::StatusOr<std::optional<KeyValue>> LastIndexKey(const Storage& storage, char prefix) {
+  return storage.Floor(std::string(1, prefix), IndexKey(prefix, INT64_MAX));
+}
+
+}  // namespace
+
+struct Ledger::Request {
+  std::vector<std::string> entries;
+  std::vector<EntryKeyFields> fields;
+  std::promise<absl::StatusOr<AppendResult>> done;
+};
+
+// Reads stored hashes from the hash blobs: one floor seek per hash, reusing the blob of the
+// previous hash when it holds the next one too.
+class Ledger::HashReaderImpl : public crypto::HashReader {
+ public:
+  explicit HashReaderImpl(const Storage& storage) : storage_(storage) {}
+
+  absl::Status ReadHashes(std::span<const int64_t> indexes,
+                          std::span<crypto::Hash> out) const override {
+    int64_t blob_start = -1;
+    std::string blob;
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      const int64_t index = indexes[i];
+      const auto in_blob = [&] {
+        return blob_start >= 0 && index >= blob_start &&
+               (index - blob_start) < static_cast<int64_t>(blob.size() / crypto::kHashBytes);
+      };
+      if (!in_blob()) {
+        PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> kv,
+                             storage_.Floor(std::string(1, kHashPrefix), HashBlobKey(index)));
+        if (!kv) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+        const std::optional<int64_t> start = DecodeIndexKey(kHashPrefix, kv->key);
+        if (!start || kv->value.empty() || kv->value.size() % crypto::kHashBytes != 0) {
+          return absl::DataLossError(StrCat("hash blob holding stored hash ", index,
+                                            " is malformed (", kv->value.size(), " bytes)"));
+        }
+        blob_start = *start;
+        blob = std::move(kv->value);
+        if (!in_blob()) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+      }
+      std::memcpy(out[i].data(),
+                  blob.data() + static_cast<size_t>(index - blob_start) * crypto::kHashBytes,
+                  crypto::kHashBytes);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const Storage& storage_;
+};
+
+Ledger::Ledger(std::unique_ptr<Storage> storage, LedgerOptions options,
+               crypto::Ed25519NoteSigner signer)
+    : storage_(std::move(storage)),
+      options_(std::move(options)),
+      signer_(std::move(signer)),
+      verifier_(options_.origin, options_.key->public_key()),
+      hash_reader_(std::make_unique<HashReaderImpl>(*storage_)) {}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> storage,
+                                                     LedgerOptions options) {
+  if (storage == nullptr || options.key == nullptr) {
+    return absl::InvalidArgumentError("a ledger needs storage and a signing key");
+  }
+  PBL_ASSIGN_OR_RETURN(crypto::Ed25519NoteSigner signer,
+                       crypto::Ed25519NoteSigner::Create(options.origin, options.key));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(storage), std::move(options), signer));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_checkpoint,
+                       LastIndexKey(*ledger->storage_, kCheckpointPrefix));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
+                       LastIndexKey(*ledger->storage_, kEntryPrefix));
+  if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
+  PBL_RETURN_IF_ERROR(ledger->LoadHead());
+  ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
+  return ledger;
+}
+
+absl::Status Ledger::CreateEmptyLog() {
+  const crypto::Checkpoint cp{options_.origin, 0, crypto::EmptyTreeHash(), {}};
+  const crypto::NoteSigner* signers[] = {&signer_};
+  PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
+  std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
+  batch->Put(CheckpointKey(0), note);
+  return storage_->Commit(*batch);
+}
+
+absl::Status Ledger::LoadHead() {
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_checkpoint,
+                       LastIndexKey(*storage_, kCheckpointPrefix));
+  if (!last_checkpoint) return absl::DataLossError("the log has entries but no checkpoint");
+  const std::optional<int64_t> size = DecodeIndexKey(kCheckpointPrefix, last_checkpoint->key);
+  absl::StatusOr<crypto::OpenedCheckpoint> opened =
+      crypto::OpenCheckpoint(last_checkpoint->value, verifier_);
+  if (!size || !opened.ok() || opened->checkpoint.size != *size) {
+    return absl::DataLossError(StrCat(
+        "the latest checkpoint does not verify with this node's key: ",
+        opened.ok() ? std::string("its size is not its key's") : std::string(ToStd(opened.status().message()))));
+  }
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry, LastIndexKey(*storage_, kEntryPrefix));
+  const int64_t entries = last_entry ? DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1 : 0;
+  if (entries != *size) {
+    return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
+                                      " but the last entry key says ", entries, " entries"));
+  }
+  absl::StatusOr<crypto::MerkleFrontier> frontier =
+      crypto::MerkleFrontier::Load(*size, *hash_reader_);
+  if (!frontier.ok()) {
+    return absl::DataLossError(StrCat("cannot load the tree of size ", *size, ": ",
+                                      ToStd(frontier.status().message())));
+  }
+  if (frontier->Root() != opened->checkpoint.root) {
+    return absl::DataLossError(
+        StrCat("the stored tree of size ", *size, " does not have the latest checkpoint's root"));
+  }
+  frontier_ = std::move(*frontier);
+  std::lock_guard lock(head_mu_);
+  head_ = LogHead{*size, opened->checkpoint.root, std::move(last_checkpoint->value)};
+  return absl::OkStatus();
+}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (sequencer_.joinable()) sequencer_.join();
+}
+
+LogHead Ledger::Head() const {
+  std::lock_guard lock(head_mu_);
+  return head_;
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
+  if (entries.empty()) return absl::InvalidArgumentError("batch is empty");
+  if (entries.size() > kBatchEntriesMax) {
+    return absl::InvalidArgumentError(StrCat("batch has ", entries.size(),
+                                             " entries; the limit is ", kBatchEntriesMax));
+  }
+  auto request = std::make_shared<Request>();
+  request->fields.reserve(entries.size());
+  size_t bytes = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    bytes += entries[i].size();
+    absl::StatusOr<EntryKeyFields> fields = ValidateEntry(entries[i]);
+    if (!fields.ok()) {
+      return absl::InvalidArgumentError(StrCat("entry ", i, ": ", ToStd(fields.status().message())));
+    }
+    request->fields.push_back(std::move(*fields));
+  }
+  if (bytes > kBatchBytesMax) {
+    return absl::InvalidArgumentError(
+        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax));
+  }
+  request->entries = std::move(entries);
+  std::future<absl::StatusOr<AppendResult>> done = request->done.get_future();
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return absl::UnavailableError("the ledger is shutting down");
+    queue_.push_back(std::move(request));
+  }
+  queue_cv_.notify_one();
+  return done.get();
+}
+
+void Ledger::SequencerLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<Request>> group;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      size_t entries = 0;
+      size_t bytes = 0;
+      // Take whole requests while the group stays within its limits; the first always fits.
+      while (!queue_.empty()) {
+        const Request* next = queue_.front().get();
+        size_t next_bytes = 0;
+        for (const std::string& e : next->entries) next_bytes += e.size();
+        if (!group.empty() && (entries + next->entries.size() > kGroupEntriesMax ||
+                               bytes + next_bytes > kGroupBytesMax)) {
+          break;
+        }
+        entries += next->entries.size();
+        bytes += next_bytes;
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    ProcessGroup(group);
+  }
+}
+
+absl::Status Ledger::CheckWriteOnce(int64_t old_size) const {
+  // Keys grow with the log, so a key at or past the group's first key of each kind would be
+  // overwritten by this group. Three seeks per group instead of one lookup per key.
+  const auto past = [&](char prefix, int64_t first_new) -> absl::Status {
+    PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last, LastIndexKey(*storage_, prefix));
+    if (last && DecodeIndexKey(prefix, last->key).value_or(INT64_MAX) >= first_new) {
+      return absl::InternalError(StrCat("refusing to overwrite key '", std::string(1, prefix),
+                                        "' ", DecodeIndexKey(prefix, last->key).value_or(-1),
+                                        ": the log's state and its storage disagree"));
+    }
+    return absl::OkStatus();
+  };
+  PBL_RETURN_IF_ERROR(past(kEntryPrefix, old_size));
+  PBL_RETURN_IF_ERROR(past(kHashPrefix, crypto::StoredHashCount(old_size)));
+  return past(kCheckpointPrefix, old_size + 1);
+}
+
+void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
+  const auto fail_all = [&](const absl::Status& status) {
+    for (const auto& r : group) r->done.set_value(status);
+  };
+  if (needs_reload_) {
+    if (absl::Status s = LoadHead(); !s.ok()) return fail_all(s);
+    needs_reload_ = false;
+  }
+  const int64_t old_size = frontier_.size();
+  crypto::MerkleFrontier next = frontier_;
+  std::vector<crypto::Hash> stored;
+  std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
+  int64_t index = old_size;
+  for (const auto& r : group) {
+    for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
+      const std::string& entry = r->entries[i];
+      batch->Put(EntryKey(index), entry);
+      batch->Put(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index), {});
+      next.Append(crypto::LeafHash(crypto::AsBytes(entry)), &stored);
+    }
+  }
+  std::string blob(stored.size() * crypto::kHashBytes, '\0');
+  for (size_t i = 0; i < stored.size(); ++i) {
+    std::memcpy(blob.data() + i * crypto::kHashBytes, stored[i].data(), crypto::kHashBytes);
+  }
+  batch->Put(HashBlobKey(crypto::StoredHashCount(old_size)), blob);
+  const crypto::NoteSigner* signers[] = {&signer_};
+  absl::StatusOr<std::string> note = crypto::SignCheckpoint(
+      crypto::Checkpoint{options_.origin, next.size(), next.Root(), {}}, signers);
+  if (!note.ok()) return fail_all(note.status());
+  batch->Put(CheckpointKey(next.size()), *note);
+  if (absl::Status s = CheckWriteOnce(old_size); !s.ok()) return fail_all(s);
+  if (absl::Status s = storage_->Commit(*batch); !s.ok()) {
+    // The write may or may not have reached the disk: re-read the head before the next group.
+    needs_reload_ = true;
+    return fail_all(s);
+  }
+  frontier_ = std::move(next);
+  {
+    std::lock_guard lock(head_mu_);
+    head_ = LogHead{frontier_.size(), frontier_.Root(), *note};
+  }
+  int64_t first = old_size;
+  for (const auto& r : group) {
+    const auto count = static_cast<int64_t>(r->entries.size());
+    r->done.set_value(AppendResult{first, count, frontier_.size(), *note});
+    first += count;
+  }
+}
+
+absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
+  const int64_t size = Head().size;
+  if (index < 0 || index >= size) {
+    return absl::OutOfRangeError(StrCat("entry ", index, " is past the log's size ", size));
+  }
+  return storage_->Get(EntryKey(index));
+}
+
+absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64_t count) const {
+  const int64_t size = Head().size;
+  if (start < 0 || start >= size) {
+    return absl::OutOfRangeError(StrCat("entry ", start, " is past the log's size ", size));
+  }
+  if (count <= 0 || static_cast<size_t>(count) > kReadEntriesMax) {
+    return absl::InvalidArgumentError(StrCat("count must be in [1, ", kReadEntriesMax, "]"));
+  }
+  const int64_t end = std::min(size, start + count);
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(end - start));
+  PBL_RETURN_IF_ERROR(storage_->Scan(EntryKey(start), EntryKey(end),
+                                     [&](std::string_view, std::string_view value) {
+                                       out.emplace_back(value);
+                                       return true;
+                                     }));
+  if (out.size() != static_cast<size_t>(end - start)) {
+    return absl::DataLossError(StrCat("entries ", start, "..", end - 1, " are not all stored"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view person_id,
+                                                                std::string_view scheme_id) const {
+  PBL_RETURN_IF_ERROR(ValidatePersonIdSyntax(person_id));
+  if (!scheme_id.empty()) PBL_RETURN_IF_ERROR(ValidateSchemeId(scheme_id));
+  const int64_t size = Head().size;
+  const std::string prefix = PersonPrefix(person_id, scheme_id);
+  std::vector<IndexedEntry> out;
+  absl::Status row_error;
+  PBL_RETURN_IF_ERROR(storage_->Scan(prefix, PrefixEnd(prefix), [&](std::string_view key,
+                                                                    std::string_view) {
+    const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
+    if (!parts) {
+      row_error = absl::DataLossError("a person index row is malformed");
+      return false;
+    }
+    if (parts->index >= size) return true;  // appended after this read began
+    if (out.size() == kPersonEntriesMax) {
+      row_error = absl::ResourceExhaustedError(
+          StrCat("the person has more than ", kPersonEntriesMax, " entries"));
+      return false;
+    }
+    out.push_back(IndexedEntry{parts->index, {}});
+    return true;
+  }));
+  PBL_RETURN_IF_ERROR(row_error);
+  for (IndexedEntry& e : out) {
+    PBL_ASSIGN_OR_RETURN(e.bytes, storage_->Get(EntryKey(e.index)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Ledger::CheckpointAt(int64_t size) const {
+  if (size < 0 || size > Head().size) {
+    return absl::OutOfRangeError(StrCat("size ", size, " is past the log's size"));
+  }
+  absl::StatusOr<std::string> note = storage_->Get(CheckpointKey(size));
+  if (absl::IsNotFound(note.status())) {
+    return absl::NotFoundError(StrCat("no checkpoint was signed at size ", size));
+  }
+  return note;
+}
+
+absl::StatusOr<crypto::Proof> Ledger::InclusionProof(int64_t index, int64_t tree_size) const {
+  const int64_t size = Head().size;
+  if (tree_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
+  }
+  return crypto::ProveInclusion(index, tree_size, *hash_reader_);
+}
+
+absl::StatusOr<crypto::Proof> Ledger::ConsistencyProof(int64_t old_size, int64_t new_size) const {
+  const int64_t size = Head().size;
+  if (new_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", new_size, " is past the log's size ", size));
+  }
+  return crypto::ProveConsistency(old_size, new_size, *hash_reader_);
+}
+
+}  // namespace pbl::ledger

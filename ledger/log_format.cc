@@ -1,0 +1,66 @@
+#include "ledger/log_format.h"
+
+namespace pbl::ledger {
+
+namespace {
+
+void AppendBigEndian(std::string* out, int64_t value) {
+  const auto v = static_cast<uint64_t>(value);
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+std::optional<int64_t> ReadBigEndian(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : bytes) v = v << 8 | static_cast<uint8_t>(c);
+  if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+std::string IndexKey(char prefix, int64_t value) {
+  std::string key(1, prefix);
+  AppendBigEndian(&key, value);
+  return key;
+}
+
+std::optional<int64_t> DecodeIndexKey(char prefix, std::string_view key) {
+  if (key.empty() || key[0] != prefix) return std::nullopt;
+  return ReadBigEndian(key.substr(1));
+}
+
+std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id) {
+  std::string key(1, kPersonPrefix);
+  key.append(person_id);
+  if (!scheme_id.empty()) {
+    key.append(scheme_id);
+    key.push_back('\0');
+  }
+  return key;
+}
+
+std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index) {
+  std::string key = PersonPrefix(person_id, scheme_id);
+  AppendBigEndian(&key, index);
+  return key;
+}
+
+std::optional<PersonKeyParts> ParsePersonKey(std::string_view key) {
+  // 1 prefix byte + person + scheme (>= 1 byte) + 0x00 + 8 index bytes.
+  if (key.size() < 1 + kPersonIdBytes + 1 + 1 + 8 || key[0] != kPersonPrefix) return std::nullopt;
+  PersonKeyParts parts;
+  parts.person_id = key.substr(1, kPersonIdBytes);
+  const std::string_view rest = key.substr(1 + kPersonIdBytes);
+  const size_t nul = rest.size() - 9;
+  if (rest[nul] != '\0' || rest.substr(0, nul).find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  parts.scheme_id = rest.substr(0, nul);
+  const std::optional<int64_t> index = ReadBigEndian(rest.substr(nul + 1));
+  if (!index) return std::nullopt;
+  parts.index = *index;
+  return parts;
+}
+
+}  // namespace pbl::ledger

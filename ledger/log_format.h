@@ -1,0 +1,49 @@
+// The ledger's on-disk key encodings and limits, mirroring specs/ledger.md. Pure functions;
+// thread-safe.
+#ifndef PBL_LEDGER_LOG_FORMAT_H_
+#define PBL_LEDGER_LOG_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pbl::ledger {
+
+inline constexpr size_t kEntryBytesMax = 65535;
+inline constexpr size_t kBatchEntriesMax = 10'000;
+inline constexpr size_t kBatchBytesMax = size_t{16} << 20;
+inline constexpr size_t kGroupEntriesMax = 65'536;
+inline constexpr size_t kGroupBytesMax = size_t{64} << 20;
+inline constexpr size_t kPersonIdBytes = 18;
+
+inline constexpr char kEntryPrefix = 'e';
+inline constexpr char kHashPrefix = 'h';
+inline constexpr char kPersonPrefix = 'p';
+inline constexpr char kCheckpointPrefix = 'c';
+
+// `prefix` followed by the 8-byte big-endian value.
+std::string IndexKey(char prefix, int64_t value);
+// The value of an IndexKey with this prefix, or nullopt if `key` is not one.
+std::optional<int64_t> DecodeIndexKey(char prefix, std::string_view key);
+
+inline std::string EntryKey(int64_t index) { return IndexKey(kEntryPrefix, index); }
+inline std::string HashBlobKey(int64_t stored_index) { return IndexKey(kHashPrefix, stored_index); }
+inline std::string CheckpointKey(int64_t size) { return IndexKey(kCheckpointPrefix, size); }
+
+// `p` person_id scheme_id 0x00 index: a person's entries sort by scheme, then log order.
+std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index);
+// The prefix of every row of one person (scheme_id empty) or of one person in one scheme.
+std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id);
+
+struct PersonKeyParts {
+  std::string_view person_id;
+  std::string_view scheme_id;
+  int64_t index = 0;
+};
+std::optional<PersonKeyParts> ParsePersonKey(std::string_view key);
+
+}  // namespace pbl::ledger
+
+#endif  // PBL_LEDGER_LOG_FORMAT_H_

@@ -1,0 +1,116 @@
+// RocksDB behind the Storage interface. This file is the one place where rocksdb::Status becomes
+// absl::Status.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include "crypto/strings.h"
+#include "ledger/storage.h"
+
+namespace pbl::ledger {
+
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  return absl::UnavailableError(message);
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+class RocksBatch : public StorageBatch {
+ public:
+  void Put(std::string_view key, std::string_view value) override {
+    batch_.Put(ToSlice(key), ToSlice(value));
+  }
+  size_t count() const override { return static_cast<size_t>(batch_.Count()); }
+  rocksdb::WriteBatch& batch() { return batch_; }
+
+ private:
+  rocksdb::WriteBatch batch_;
+};
+
+class RocksStorage : public Storage {
+ public:
+  RocksStorage(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {}
+
+  absl::StatusOr<std::string> Get(std::string_view key) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+    if (!s.ok()) return FromRocks(s, "read");
+    return value;
+  }
+
+  absl::StatusOr<std::optional<KeyValue>> Floor(std::string_view lower,
+                                                std::string_view key) const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekForPrev(ToSlice(key));
+    if (!it->Valid()) {
+      if (absl::Status s = FromRocks(it->status(), "seek"); !s.ok()) return s;
+      return std::nullopt;
+    }
+    if (ToView(it->key()) < lower) return std::nullopt;
+    return KeyValue{std::string(ToView(it->key())), std::string(ToView(it->value()))};
+  }
+
+  absl::Status Scan(std::string_view start, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& fn)
+      const override {
+    rocksdb::ReadOptions options;
+    // A full scan must not push the hot blocks of recent appends out of the cache.
+    options.fill_cache = false;
+    const rocksdb::Slice upper = ToSlice(end);
+    options.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    for (it->Seek(ToSlice(start)); it->Valid(); it->Next()) {
+      if (!fn(ToView(it->key()), ToView(it->value()))) return absl::OkStatus();
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  std::unique_ptr<StorageBatch> NewBatch() const override {
+    return std::make_unique<RocksBatch>();
+  }
+
+  absl::Status Commit(StorageBatch& batch) override {
+    rocksdb::WriteOptions options;
+    options.sync = sync_;
+    return FromRocks(db_->Write(options, &static_cast<RocksBatch&>(batch).batch()), "write");
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  bool sync_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Storage>> OpenRocksStorage(const std::string& path,
+                                                          const RocksStorageOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  // Two cores: one background thread for flushes and one for compactions.
+  db_options.IncreaseParallelism(2);
+  db_options.write_buffer_size = size_t{64} << 20;
+  db_options.max_write_buffer_number = 3;
+  db_options.compression = rocksdb::kNoCompression;
+  rocksdb::BlockBasedTableOptions table;
+  // Full-key bloom filters would not help floor seeks; block checksums are on by default and
+  // catch bit rot under RocksDB itself.
+  table.block_size = 16 * 1024;
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path, &db);
+  if (!s.ok()) return FromRocks(s, StrCat("open ", path));
+  return std::make_unique<RocksStorage>(std::unique_ptr<rocksdb::DB>(db), options.sync);
+}
+
+}  // namespace pbl::ledger

@@ -1,0 +1,260 @@
+// The ledger through its public API, on a real RocksDB in a temporary directory.
+#include "ledger/ledger.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "crypto/checkpoint.h"
+#include "crypto/encoding.h"
+#include "ledger/log_format.h"
+#include "pbl/v1/entry.pb.h"
+#include "tests/testing/entries.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::ledger {
+namespace {
+
+using ::pbl::testing::ContributionEntry;
+using ::pbl::testing::PersonId;
+using ::pbl::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr std::string_view kOrigin = "pbl.example/node/310000";
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("pbl_ledger_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    ledger_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    ledger_.reset();
+    absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
+    ASSERT_TRUE(storage.ok()) << storage.status();
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+        Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key_});
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    ledger_ = std::move(*ledger);
+  }
+  // Appends `count` entries: `people` workers, consecutive months.
+  AppendResult AppendContributions(int64_t first_month, int64_t count, int64_t people = 10) {
+    std::vector<std::string> batch;
+    for (int64_t i = 0; i < count; ++i) {
+      batch.push_back(ContributionEntry(i % people, first_month + i / people));
+    }
+    absl::StatusOr<AppendResult> r = ledger_->Append(std::move(batch));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.value_or(AppendResult{});
+  }
+
+  std::filesystem::path dir_;
+  crypto::SigningKey key_ = crypto::SigningKey::Generate();
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(LedgerTest, NewLogHasASignedEmptyCheckpoint) {
+  const LogHead head = ledger_->Head();
+  EXPECT_EQ(head.size, 0);
+  ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint cp,
+                       crypto::OpenCheckpoint(head.checkpoint, ledger_->verifier()));
+  EXPECT_EQ(cp.checkpoint.size, 0);
+  EXPECT_EQ(cp.checkpoint.root, crypto::EmptyTreeHash());
+  EXPECT_OK(ledger_->Verify());
+}
+
+TEST_F(LedgerTest, AppendReturnsIndicesAndACheckpointThatCoversThem) {
+  const AppendResult first = AppendContributions(0, 30);
+  EXPECT_EQ(first.first_index, 0);
+  EXPECT_EQ(first.count, 30);
+  EXPECT_EQ(first.tree_size, 30);
+  const AppendResult second = AppendContributions(3, 20);
+  EXPECT_EQ(second.first_index, 30);
+  ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint cp,
+                       crypto::OpenCheckpoint(second.checkpoint, ledger_->verifier()));
+  EXPECT_EQ(cp.checkpoint.size, 50);
+  for (int64_t i : {0, 17, 29, 30, 49}) {
+    ASSERT_OK_AND_ASSIGN(std::string entry, ledger_->GetEntry(i));
+    ASSERT_OK_AND_ASSIGN(crypto::Proof proof, ledger_->InclusionProof(i, 50));
+    EXPECT_OK(crypto::VerifyInclusion(i, 50, crypto::LeafHash(crypto::AsBytes(entry)), proof,
+                                      cp.checkpoint.root));
+  }
+  ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint old,
+                       crypto::OpenCheckpoint(first.checkpoint, ledger_->verifier()));
+  ASSERT_OK_AND_ASSIGN(crypto::Proof consistency, ledger_->ConsistencyProof(30, 50));
+  EXPECT_OK(crypto::VerifyConsistency(30, 50, old.checkpoint.root, cp.checkpoint.root,
+                                      consistency));
+  ASSERT_OK_AND_ASSIGN(std::string at30, ledger_->CheckpointAt(30));
+  EXPECT_EQ(at30, first.checkpoint);
+  EXPECT_THAT(ledger_->CheckpointAt(31), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(LedgerTest, EntriesAreStoredByteForByte) {
+  std::vector<std::string> batch = {ContributionEntry(1, 1), ContributionEntry(2, 1)};
+  ASSERT_OK(ledger_->Append(batch).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(0, 100));
+  EXPECT_EQ(read, batch);
+  EXPECT_THAT(ledger_->GetEntry(2), StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(ledger_->GetEntries(5, 1), StatusIs(absl::StatusCode::kOutOfRange));
+}
+
+TEST_F(LedgerTest, PersonHistoryComesThroughTheIndexInLogOrder) {
+  AppendContributions(0, 100, 10);  // 10 people x 10 months
+  ASSERT_OK(ledger_->Append({ContributionEntry(3, 50, "HPF-310000")}).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<IndexedEntry> pension,
+                       ledger_->PersonEntries(PersonId(3), "UEBPI-310000"));
+  ASSERT_EQ(pension.size(), 10u);
+  for (size_t i = 0; i < pension.size(); ++i) {
+    EXPECT_EQ(pension[i].index, static_cast<int64_t>(3 + 10 * i));
+    v1::Entry e;
+    ASSERT_TRUE(e.ParseFromString(pension[i].bytes));
+    EXPECT_EQ(e.person_id(), PersonId(3));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<IndexedEntry> all, ledger_->PersonEntries(PersonId(3), ""));
+  EXPECT_EQ(all.size(), 11u);
+  ASSERT_OK_AND_ASSIGN(std::vector<IndexedEntry> none,
+                       ledger_->PersonEntries(PersonId(77), "UEBPI-310000"));
+  EXPECT_TRUE(none.empty());
+  EXPECT_THAT(ledger_->PersonEntries("12345", ""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(LedgerTest, ABatchWithOneBadEntryIsRejectedWholeNamingTheEntry) {
+  AppendContributions(0, 5);
+  v1::Entry bad;
+  ASSERT_TRUE(bad.ParseFromString(ContributionEntry(1, 9)));
+  bad.set_scheme_id("PENSION-310000");
+  std::vector<std::string> batch = {ContributionEntry(1, 7), ContributionEntry(1, 8),
+                                    bad.SerializeAsString()};
+  EXPECT_THAT(ledger_->Append(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entry 2: scheme_id")));
+  EXPECT_EQ(ledger_->Head().size, 5);
+}
+
+TEST_F(LedgerTest, MalformedEntriesAreRejectedWithTheirField) {
+  v1::Entry e;
+  ASSERT_TRUE(e.ParseFromString(ContributionEntry(1, 1)));
+  const auto with = [&](auto edit) {
+    v1::Entry copy = e;
+    edit(copy);
+    return copy.SerializeAsString();
+  };
+  const struct {
+    std::string bytes;
+    std::string field;
+  } cases[] = {
+      {"not a protobuf \xff\xff", "protobuf"},
+      {with([](v1::Entry& x) { x.set_person_id("31010419600101000"); }), "person_id"},
+      {with([](v1::Entry& x) { x.set_person_id("31010419600101000Y"); }), "person_id"},
+      {with([](v1::Entry& x) { x.set_scheme_id("UEBPI-31000"); }), "scheme_id"},
+      {with([](v1::Entry& x) { x.set_node_time_unix_ms(0); }), "node_time_unix_ms"},
+      {with([](v1::Entry& x) { x.clear_monthly_contribution(); }), "body"},
+      {ContributionEntry(1, 1) + "\xf8\x01\x01", "unknown"},  // field 31, a varint
+      {ContributionEntry(1, 1) + "\x50\x01", "unknown"},  // field 10 with the wrong wire type
+      {std::string(kEntryBytesMax + 1, 'x'), "limit"},
+      {"", "empty"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(ledger_->Append({c.bytes}),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.field;
+  }
+  EXPECT_EQ(ledger_->Head().size, 0);
+}
+
+TEST_F(LedgerTest, BatchLimitsAreEnforced) {
+  EXPECT_THAT(ledger_->Append({}), StatusIs(absl::StatusCode::kInvalidArgument));
+  std::vector<std::string> too_many(kBatchEntriesMax + 1, ContributionEntry(1, 1));
+  EXPECT_THAT(ledger_->Append(too_many),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit")));
+}
+
+TEST_F(LedgerTest, ReopenedLogContinuesWithTheSameTree) {
+  AppendContributions(0, 77);
+  const LogHead before = ledger_->Head();
+  Reopen();
+  const LogHead after = ledger_->Head();
+  EXPECT_EQ(after.size, 77);
+  EXPECT_EQ(after.root, before.root);
+  EXPECT_EQ(after.checkpoint, before.checkpoint);
+  AppendContributions(100, 23);
+  EXPECT_OK(ledger_->Verify());
+  ASSERT_OK_AND_ASSIGN(crypto::Proof p, ledger_->ConsistencyProof(77, 100));
+  EXPECT_OK(crypto::VerifyConsistency(77, 100, before.root, ledger_->Head().root, p));
+}
+
+TEST_F(LedgerTest, ConcurrentAppendsAreGroupedAndAllAcknowledged) {
+  constexpr int kThreads = 8;
+  constexpr int kBatches = 40;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<AppendResult>> results(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        absl::StatusOr<AppendResult> r =
+            ledger_->Append({ContributionEntry(t, b * 2), ContributionEntry(t, b * 2 + 1)});
+        ASSERT_TRUE(r.ok()) << r.status();
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ledger_->Head().size, kThreads * kBatches * 2);
+  std::set<int64_t> indices;
+  for (int t = 0; t < kThreads; ++t) {
+    for (const AppendResult& r : results[t]) {
+      ASSERT_OK_AND_ASSIGN(std::string e0, ledger_->GetEntry(r.first_index));
+      v1::Entry parsed;
+      ASSERT_TRUE(parsed.ParseFromString(e0));
+      EXPECT_EQ(parsed.person_id(), PersonId(t));
+      EXPECT_GE(r.tree_size, r.first_index + 2);
+      indices.insert(r.first_index);
+      indices.insert(r.first_index + 1);
+    }
+  }
+  EXPECT_EQ(indices.size(), static_cast<size_t>(kThreads * kBatches * 2));
+  EXPECT_OK(ledger_->Verify());
+}
+
+TEST_F(LedgerTest, ProofsPastTheLogAreOutOfRange) {
+  AppendContributions(0, 10);
+  EXPECT_THAT(ledger_->InclusionProof(3, 11), StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(ledger_->InclusionProof(10, 10), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ledger_->ConsistencyProof(5, 11), StatusIs(absl::StatusCode::kOutOfRange));
+}
+
+TEST_F(LedgerTest, VerifyReportsProgress) {
+  AppendContributions(0, 1000, 100);
+  int64_t last_done = -1;
+  int64_t total = 0;
+  EXPECT_OK(ledger_->Verify([&](int64_t done, int64_t t) {
+    last_done = done;
+    total = t;
+  }));
+  EXPECT_EQ(last_done, 1000);
+  EXPECT_EQ(total, 1000);
+}
+
+TEST_F(LedgerTest, SecondOpenOfALockedDatabaseIsUnavailable) {
+  EXPECT_THAT(OpenRocksStorage(dir_.string()), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(LedgerTest, LogOfAnotherKeyDoesNotOpen) {
+  AppendContributions(0, 3);
+  ledger_.reset();
+  crypto::SigningKey other = crypto::SigningKey::Generate();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> storage, OpenRocksStorage(dir_.string()));
+  EXPECT_THAT(Ledger::Open(std::move(storage), LedgerOptions{std::string(kOrigin), &other}),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checkpoint")));
+}
+
+}  // namespace
+}  // namespace pbl::ledger
