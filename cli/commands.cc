@@ -67,8 +67,8 @@ absl::StatusOr<std::vector<std::string>> ReadEntries(const std::string& path) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     if (end - start > kEntryBytesMax) {
-      return absl::InvalidArgumentError(StrCat(path, " line ", entries.size() + 1, " is longer than ",
-                                               kEntryBytesMax, " bytes"));
+      return absl::InvalidArgumentError(
+          StrCat(path, " line ", entries.size() + 1, " is longer than ", kEntryBytesMax, " bytes"));
     }
     entries.push_back(text.substr(start, end - start));
     start = end + 1;
@@ -109,8 +109,7 @@ int RunKeygen(const KeygenFlags& f, std::ostream& out, std::ostream& err) {
   if (absl::Status s = crypto::WriteKeyFile(f.out, f.name, key); !s.ok()) {
     return Fail(err, "keygen", s);
   }
-  out << crypto::FormatVerifierKey(f.name, crypto::kSignatureTypeEd25519, key.public_key())
-      << "\n";
+  out << crypto::FormatVerifierKey(f.name, crypto::kSignatureTypeEd25519, key.public_key()) << "\n";
   err << "pbl: wrote private key " << f.out << " (mode 0600); the line above is its verifier key\n";
   return kExitOk;
 }
@@ -118,8 +117,7 @@ int RunKeygen(const KeygenFlags& f, std::ostream& out, std::ostream& err) {
 int RunVkey(const std::string& key_path, std::ostream& out, std::ostream& err) {
   absl::StatusOr<crypto::NamedKey> key = crypto::ReadKeyFile(key_path);
   if (!key.ok()) return Fail(err, "vkey", key.status());
-  out << crypto::FormatVerifierKey(key->name, crypto::kSignatureTypeEd25519,
-                                   key->key.public_key())
+  out << crypto::FormatVerifierKey(key->name, crypto::kSignatureTypeEd25519, key->key.public_key())
       << "\n";
   return kExitOk;
 }
@@ -209,8 +207,8 @@ absl::StatusOr<std::string> MakeProof(const ProofMakeFlags& f) {
   entries.resize(static_cast<size_t>(cp.size));
   const crypto::MemoryHashStore store = BuildTree(entries);
   if (store.Root() != cp.root) {
-    return absl::DataLossError(
-        StrCat("the first ", cp.size, " entries of ", f.entries, " do not have the checkpoint's root"));
+    return absl::DataLossError(StrCat("the first ", cp.size, " entries of ", f.entries,
+                                      " do not have the checkpoint's root"));
   }
   PBL_ASSIGN_OR_RETURN(crypto::Proof hashes, crypto::ProveInclusion(f.index, cp.size, store));
   return crypto::TlogProof{std::nullopt, f.index, std::move(hashes), note}.Format();
@@ -246,8 +244,8 @@ int RunProofVerify(const ProofVerifyFlags& f, std::ostream& out, std::ostream& e
       proof.ok() ? crypto::VerifyTlogProof(*proof, crypto::AsBytes(entry), **log)
                  : absl::StatusOr<Checkpoint>(proof.status());
   if (!cp.ok()) {
-    err << "pbl: proof verify: " << f.file << " does NOT prove the entry: "
-        << ToStd(cp.status().message()) << "\n";
+    err << "pbl: proof verify: " << f.file
+        << " does NOT prove the entry: " << ToStd(cp.status().message()) << "\n";
     return kExitVerificationFailed;
   }
   out << "entry " << proof->index << " is in the log " << cp->origin << " of size " << cp->size
@@ -286,8 +284,9 @@ int RunPbl(int argc, char** argv, std::ostream& out, std::ostream& err) {
   cp_cmd->require_subcommand(1);
   SignFlags sign;
   CLI::App* sign_cmd = cp_cmd->add_subcommand(
-      "sign", "Build the Merkle tree of an entries file (one entry per line) and sign a checkpoint "
-              "whose origin is the key's name");
+      "sign",
+      "Build the Merkle tree of an entries file (one entry per line) and sign a checkpoint "
+      "whose origin is the key's name");
   sign_cmd->add_option("--key", sign.key, "Private key file")->required();
   sign_cmd->add_option("--entries", sign.entries, "Entries file, one entry per line")->required();
   sign_cmd->add_option("--out", sign.out, "Write the signed checkpoint here (default: stdout)");
@@ -298,8 +297,9 @@ int RunPbl(int argc, char** argv, std::ostream& out, std::ostream& err) {
       cp_cmd->add_subcommand("verify", "Verify a signed checkpoint against the log's key");
   verify_cmd->add_option("--vkey", verify.vkey, "The log's verifier key, or a file holding it")
       ->required();
-  verify_cmd->add_option("--witness", verify.witnesses,
-                         "A witness's verifier key (or file); its signature must verify if present");
+  verify_cmd->add_option(
+      "--witness", verify.witnesses,
+      "A witness's verifier key (or file); its signature must verify if present");
   verify_cmd->add_option("file", verify.file, "Signed checkpoint file")->required();
   verify_cmd->callback([&] { command = [&] { return RunCheckpointVerify(verify, out, err); }; });
 

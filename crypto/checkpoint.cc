@@ -3,10 +3,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -75,16 +75,14 @@ absl::StatusOr<OpenedCheckpoint> OpenCheckpoint(std::string_view message, const 
   std::vector<const NoteVerifier*> known = {&log};
   known.insert(known.end(), others.begin(), others.end());
   PBL_ASSIGN_OR_RETURN(OpenedNote note, OpenNote(message, known));
-  if (std::find(note.verified_by.begin(), note.verified_by.end(), &log) ==
-      note.verified_by.end()) {
+  if (std::find(note.verified_by.begin(), note.verified_by.end(), &log) == note.verified_by.end()) {
     return absl::UnauthenticatedError(
         StrCat("checkpoint is not signed by the log's key ", log.name()));
   }
   PBL_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpoint(note.text));
   if (cp.origin != log.name()) {
     return absl::InvalidArgumentError(StrCat("checkpoint origin \"", cp.origin,
-                                                   "\" is not the log's key name \"",
-                                                   log.name(), "\""));
+                                             "\" is not the log's key name \"", log.name(), "\""));
   }
   return OpenedCheckpoint{std::move(cp), std::move(note)};
 }

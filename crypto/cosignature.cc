@@ -3,9 +3,9 @@
 #include <limits>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -13,8 +13,8 @@ std::string CosignedMessage(std::string_view body, uint64_t timestamp) {
   return StrCat("cosignature/v1\ntime ", timestamp, "\n", body);
 }
 
-absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(std::string name,
-                                                            const SigningKey* key, Clock clock) {
+absl::StatusOr<CosignatureSigner> CosignatureSigner::Create(std::string name, const SigningKey* key,
+                                                            Clock clock) {
   PBL_RETURN_IF_ERROR(ValidateKeyName(name));
   const uint32_t id = ComputeKeyId(name, kSignatureTypeCosignatureV1, key->public_key());
   return CosignatureSigner(std::move(name), id, key, std::move(clock));
@@ -27,7 +27,8 @@ absl::StatusOr<std::string> CosignatureSigner::Sign(std::string_view text) const
   }
   const Ed25519Signature sig = key_->Sign(AsBytes(CosignedMessage(text, timestamp)));
   std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(timestamp >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[static_cast<size_t>(i)] = static_cast<char>(timestamp >> (56 - 8 * i));
   out.append(sig.begin(), sig.end());
   return out;
 }

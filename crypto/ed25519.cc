@@ -35,8 +35,7 @@ SigningKey SigningKey::Generate() {
 
 absl::StatusOr<SigningKey> SigningKey::FromSeed(std::span<const uint8_t> seed) {
   if (seed.size() != kEd25519SeedBytes) {
-    return absl::InvalidArgumentError(
-        StrCat("Ed25519 seed must be 32 bytes, got ", seed.size()));
+    return absl::InvalidArgumentError(StrCat("Ed25519 seed must be 32 bytes, got ", seed.size()));
   }
   InitCrypto();
   SigningKey key;

@@ -81,8 +81,8 @@ absl::StatusOr<std::string> Base64Decode(std::string_view text) {
   const size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
   for (size_t i = 0; i < text.size() - padding; ++i) {
     const char c = text[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '+' || c == '/')) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+          c == '/')) {
       return absl::InvalidArgumentError(StrCat("base64 has a bad character at ", i));
     }
   }

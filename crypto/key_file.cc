@@ -5,14 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
-#include <cstdio>
 #include "crypto/encoding.h"
 #include "crypto/note.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -68,7 +68,8 @@ absl::StatusOr<NamedKey> ParsePrivateKey(std::string_view text) {
   std::string name(text.substr(0, plus1));
   PBL_RETURN_IF_ERROR(ValidateKeyName(name));
   const std::optional<uint32_t> key_id = ParseKeyIdHex(text.substr(plus1 + 1, plus2 - plus1 - 1));
-  if (!key_id) return absl::InvalidArgumentError("private key: key ID is not 8 lower-case hex digits");
+  if (!key_id)
+    return absl::InvalidArgumentError("private key: key ID is not 8 lower-case hex digits");
   absl::StatusOr<std::string> decoded = Base64Decode(text.substr(plus2 + 1));
   if (!decoded.ok()) return absl::InvalidArgumentError("private key: key is not base64");
   SecretString material(std::move(*decoded));
@@ -76,8 +77,7 @@ absl::StatusOr<NamedKey> ParsePrivateKey(std::string_view text) {
       material.get()[0] != static_cast<char>(kSignatureTypeEd25519)) {
     return absl::InvalidArgumentError("private key: not an Ed25519 (type 0x01) 32-byte seed");
   }
-  PBL_ASSIGN_OR_RETURN(SigningKey key,
-                       SigningKey::FromSeed(AsBytes(material.get()).subspan(1)));
+  PBL_ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromSeed(AsBytes(material.get()).subspan(1)));
   if (ComputeKeyId(name, kSignatureTypeEd25519, key.public_key()) != *key_id) {
     return absl::InvalidArgumentError("private key: key ID does not match the key");
   }

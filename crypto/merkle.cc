@@ -5,8 +5,8 @@
 #include <cassert>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -105,15 +105,13 @@ void ConsistencyRanges(int64_t m, int64_t lo, int64_t hi, std::vector<LeafRange>
 
 absl::Status CheckSize(int64_t size, std::string_view what) {
   if (size < 0 || size > kTreeSizeMax) {
-    return absl::InvalidArgumentError(
-        StrCat(what, " ", size, " is outside [0, 2^62]"));
+    return absl::InvalidArgumentError(StrCat(what, " ", size, " is outside [0, 2^62]"));
   }
   return absl::OkStatus();
 }
 
 absl::Status WrongLength(std::string_view what, size_t got, int want) {
-  return absl::InvalidArgumentError(
-      StrCat(what, " has ", got, " hashes; it must have ", want));
+  return absl::InvalidArgumentError(StrCat(what, " has ", got, " hashes; it must have ", want));
 }
 
 }  // namespace
@@ -196,8 +194,7 @@ int ConsistencyProofLength(int64_t old_size, int64_t new_size) {
 absl::StatusOr<Proof> ProveInclusion(int64_t index, int64_t size, const HashReader& reader) {
   PBL_RETURN_IF_ERROR(CheckSize(size, "tree size"));
   if (index < 0 || index >= size) {
-    return absl::InvalidArgumentError(
-        StrCat("index ", index, " is not in a tree of size ", size));
+    return absl::InvalidArgumentError(StrCat("index ", index, " is not in a tree of size ", size));
   }
   std::vector<LeafRange> ranges;
   InclusionRanges(index, 0, size, &ranges);
@@ -208,8 +205,8 @@ absl::StatusOr<Proof> ProveConsistency(int64_t old_size, int64_t new_size,
                                        const HashReader& reader) {
   PBL_RETURN_IF_ERROR(CheckSize(new_size, "new tree size"));
   if (old_size < 1 || old_size > new_size) {
-    return absl::InvalidArgumentError(StrCat(
-        "old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
+    return absl::InvalidArgumentError(
+        StrCat("old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
   }
   std::vector<LeafRange> ranges;
   ConsistencyRanges(old_size, 0, new_size, &ranges);
@@ -220,8 +217,7 @@ absl::Status VerifyInclusion(int64_t index, int64_t size, const Hash& leaf_hash,
                              std::span<const Hash> proof, const Hash& root) {
   PBL_RETURN_IF_ERROR(CheckSize(size, "tree size"));
   if (index < 0 || index >= size) {
-    return absl::InvalidArgumentError(
-        StrCat("index ", index, " is not in a tree of size ", size));
+    return absl::InvalidArgumentError(StrCat("index ", index, " is not in a tree of size ", size));
   }
   const int want = InclusionProofLength(index, size);
   if (proof.size() != static_cast<size_t>(want)) {
@@ -247,8 +243,8 @@ absl::Status VerifyInclusion(int64_t index, int64_t size, const Hash& leaf_hash,
   }
   if (sn != 0) return absl::InvalidArgumentError("inclusion proof is too short");
   if (r != root) {
-    return absl::DataLossError(StrCat("inclusion proof of index ", index,
-                                            " does not lead to the root of size ", size));
+    return absl::DataLossError(
+        StrCat("inclusion proof of index ", index, " does not lead to the root of size ", size));
   }
   return absl::OkStatus();
 }
@@ -257,8 +253,8 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
                                const Hash& new_root, std::span<const Hash> proof) {
   PBL_RETURN_IF_ERROR(CheckSize(new_size, "new tree size"));
   if (old_size < 1 || old_size > new_size) {
-    return absl::InvalidArgumentError(StrCat(
-        "old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
+    return absl::InvalidArgumentError(
+        StrCat("old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
   }
   const int want = ConsistencyProofLength(old_size, new_size);
   if (proof.size() != static_cast<size_t>(want)) {
@@ -266,8 +262,7 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
   }
   if (old_size == new_size) {
     if (old_root != new_root) {
-      return absl::DataLossError(
-          StrCat("two different roots for the same tree size ", old_size));
+      return absl::DataLossError(StrCat("two different roots for the same tree size ", old_size));
     }
     return absl::OkStatus();
   }
@@ -303,8 +298,8 @@ absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& o
   }
   if (sn != 0) return absl::InvalidArgumentError("consistency proof is too short");
   if (fr != old_root || sr != new_root) {
-    return absl::DataLossError(StrCat("consistency proof from size ", old_size, " to ",
-                                            new_size, " does not match the roots"));
+    return absl::DataLossError(StrCat("consistency proof from size ", old_size, " to ", new_size,
+                                      " does not match the roots"));
   }
   return absl::OkStatus();
 }
@@ -324,8 +319,8 @@ absl::Status MemoryHashStore::ReadHashes(std::span<const int64_t> indexes,
   }
   for (size_t i = 0; i < indexes.size(); ++i) {
     if (indexes[i] < 0 || static_cast<size_t>(indexes[i]) >= stored_.size()) {
-      return absl::OutOfRangeError(StrCat("stored hash ", indexes[i], " is past the ",
-                                                stored_.size(), " hashes held"));
+      return absl::OutOfRangeError(
+          StrCat("stored hash ", indexes[i], " is past the ", stored_.size(), " hashes held"));
     }
     out[i] = stored_[static_cast<size_t>(indexes[i])];
   }

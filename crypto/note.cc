@@ -4,11 +4,11 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
 #include "crypto/cosignature.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -56,8 +56,19 @@ std::optional<char32_t> NextCodePoint(std::string_view s, size_t* i) {
 // Unicode White_Space, as Go's unicode.IsSpace, which the reference implementation uses.
 bool IsUnicodeSpace(char32_t c) {
   switch (c) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
     case 0x3000:
       return true;
     default:
@@ -72,8 +83,7 @@ absl::Status ValidateNoteBytes(std::string_view s, std::string_view what) {
     const std::optional<char32_t> cp = NextCodePoint(s, &i);
     if (!cp) return absl::InvalidArgumentError(StrCat(what, " is not UTF-8 at byte ", at));
     if (*cp < 0x20 && *cp != '\n') {
-      return absl::InvalidArgumentError(
-          StrCat(what, " has a control character at byte ", at));
+      return absl::InvalidArgumentError(StrCat(what, " has a control character at byte ", at));
     }
   }
   return absl::OkStatus();
@@ -110,7 +120,7 @@ absl::StatusOr<NoteSignature> ParseSignatureLine(std::string_view line, size_t n
 
 std::string SignatureLine(std::string_view name, uint32_t key_id, std::string_view signature) {
   return StrCat(kSignatureLinePrefix, name, " ",
-                      Base64Encode(StrCat(KeyIdBytes(key_id), signature)), "\n");
+                Base64Encode(StrCat(KeyIdBytes(key_id), signature)), "\n");
 }
 
 absl::StatusOr<std::string> SignatureLines(std::string_view text,
@@ -147,8 +157,8 @@ absl::Status ValidateKeyName(std::string_view name) {
 }
 
 uint32_t ComputeKeyId(std::string_view name, uint8_t type, std::span<const uint8_t> public_key) {
-  const Hash h = Sha256Hasher().Update(name).Update(uint8_t{'\n'}).Update(type).Update(public_key)
-                     .Finish();
+  const Hash h =
+      Sha256Hasher().Update(name).Update(uint8_t{'\n'}).Update(type).Update(public_key).Finish();
   return uint32_t{h[0]} << 24 | uint32_t{h[1]} << 16 | uint32_t{h[2]} << 8 | uint32_t{h[3]};
 }
 
@@ -259,9 +269,7 @@ std::string Ed25519NoteSigner::VerifierKey() const {
 }
 
 Ed25519NoteVerifier::Ed25519NoteVerifier(std::string name, const Ed25519PublicKey& key)
-    : name_(std::move(name)),
-      key_id_(ComputeKeyId(name_, kSignatureTypeEd25519, key)),
-      key_(key) {}
+    : name_(std::move(name)), key_id_(ComputeKeyId(name_, kSignatureTypeEd25519, key)), key_(key) {}
 
 bool Ed25519NoteVerifier::Verify(std::string_view text, std::string_view signature) const {
   return VerifyEd25519(key_, AsBytes(text), AsBytes(signature));
@@ -302,8 +310,7 @@ absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey) {
 std::string FormatVerifierKey(std::string_view name, uint8_t type, const Ed25519PublicKey& key) {
   std::string material(1, static_cast<char>(type));
   material.append(key.begin(), key.end());
-  return StrCat(name, "+", FormatKeyId(ComputeKeyId(name, type, key)), "+",
-                Base64Encode(material));
+  return StrCat(name, "+", FormatKeyId(ComputeKeyId(name, type, key)), "+", Base64Encode(material));
 }
 
 std::unique_ptr<NoteVerifier> MakeNoteVerifier(const VerifierKey& key) {

@@ -12,10 +12,10 @@
 #define PBL_STATUS_CONCAT_(a, b) PBL_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the current function when `expr` (an absl::Status) is not OK.
-#define PBL_RETURN_IF_ERROR(expr)                  \
-  do {                                             \
-    ::absl::Status pbl_status_ = (expr);           \
-    if (!pbl_status_.ok()) return pbl_status_;     \
+#define PBL_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::absl::Status pbl_status_ = (expr);       \
+    if (!pbl_status_.ok()) return pbl_status_; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, else moves the value
@@ -23,8 +23,8 @@
 #define PBL_ASSIGN_OR_RETURN(lhs, rexpr) \
   PBL_ASSIGN_OR_RETURN_IMPL_(PBL_STATUS_CONCAT_(pbl_statusor_, __LINE__), lhs, rexpr)
 
-#define PBL_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                               \
+#define PBL_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)   \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

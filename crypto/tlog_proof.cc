@@ -1,9 +1,9 @@
 #include "crypto/tlog_proof.h"
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/status_macros.h"
+#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -59,8 +59,7 @@ absl::StatusOr<TlogProof> ParseTlogProof(std::string_view text) {
     if (proof.hashes.size() == kTlogProofHashesMax) return Bad("too many proof hashes");
     absl::StatusOr<std::string> h = Base64Decode(*line);
     if (!h.ok() || h->size() != kHashBytes) {
-      return Bad(StrCat("proof hash ", proof.hashes.size() + 1,
-                              " is not the base64 of 32 bytes"));
+      return Bad(StrCat("proof hash ", proof.hashes.size() + 1, " is not the base64 of 32 bytes"));
     }
     Hash hash;
     std::copy(h->begin(), h->end(), hash.begin());

@@ -61,7 +61,8 @@ class Ledger::HashReaderImpl : public crypto::HashReader {
         }
         blob_start = *start;
         blob = std::move(kv->value);
-        if (!in_blob()) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+        if (!in_blob())
+          return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
       }
       std::memcpy(out[i].data(),
                   blob.data() + static_cast<size_t>(index - blob_start) * crypto::kHashBytes,
@@ -117,12 +118,14 @@ absl::Status Ledger::LoadHead() {
   absl::StatusOr<crypto::OpenedCheckpoint> opened =
       crypto::OpenCheckpoint(last_checkpoint->value, verifier_);
   if (!size || !opened.ok() || opened->checkpoint.size != *size) {
-    return absl::DataLossError(StrCat(
-        "the latest checkpoint does not verify with this node's key: ",
-        opened.ok() ? std::string("its size is not its key's") : std::string(ToStd(opened.status().message()))));
+    return absl::DataLossError(
+        StrCat("the latest checkpoint does not verify with this node's key: ",
+               opened.ok() ? std::string("its size is not its key's")
+                           : std::string(ToStd(opened.status().message()))));
   }
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry, LastIndexKey(*storage_, kEntryPrefix));
-  const int64_t entries = last_entry ? DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1 : 0;
+  const int64_t entries =
+      last_entry ? DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1 : 0;
   if (entries != *size) {
     return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
                                       " but the last entry key says ", entries, " entries"));
@@ -130,8 +133,8 @@ absl::Status Ledger::LoadHead() {
   absl::StatusOr<crypto::MerkleFrontier> frontier =
       crypto::MerkleFrontier::Load(*size, *hash_reader_);
   if (!frontier.ok()) {
-    return absl::DataLossError(StrCat("cannot load the tree of size ", *size, ": ",
-                                      ToStd(frontier.status().message())));
+    return absl::DataLossError(
+        StrCat("cannot load the tree of size ", *size, ": ", ToStd(frontier.status().message())));
   }
   if (frontier->Root() != opened->checkpoint.root) {
     return absl::DataLossError(
@@ -160,8 +163,8 @@ LogHead Ledger::Head() const {
 absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
   if (entries.empty()) return absl::InvalidArgumentError("batch is empty");
   if (entries.size() > kBatchEntriesMax) {
-    return absl::InvalidArgumentError(StrCat("batch has ", entries.size(),
-                                             " entries; the limit is ", kBatchEntriesMax));
+    return absl::InvalidArgumentError(
+        StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax));
   }
   auto request = std::make_shared<Request>();
   request->fields.reserve(entries.size());
@@ -170,7 +173,8 @@ absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
     bytes += entries[i].size();
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(entries[i]);
     if (!fields.ok()) {
-      return absl::InvalidArgumentError(StrCat("entry ", i, ": ", ToStd(fields.status().message())));
+      return absl::InvalidArgumentError(
+          StrCat("entry ", i, ": ", ToStd(fields.status().message())));
     }
     request->fields.push_back(std::move(*fields));
   }
@@ -223,8 +227,8 @@ absl::Status Ledger::CheckWriteOnce(int64_t old_size) const {
   const auto past = [&](char prefix, int64_t first_new) -> absl::Status {
     PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last, LastIndexKey(*storage_, prefix));
     if (last && DecodeIndexKey(prefix, last->key).value_or(INT64_MAX) >= first_new) {
-      return absl::InternalError(StrCat("refusing to overwrite key '", std::string(1, prefix),
-                                        "' ", DecodeIndexKey(prefix, last->key).value_or(-1),
+      return absl::InternalError(StrCat("refusing to overwrite key '", std::string(1, prefix), "' ",
+                                        DecodeIndexKey(prefix, last->key).value_or(-1),
                                         ": the log's state and its storage disagree"));
     }
     return absl::OkStatus();
@@ -303,11 +307,11 @@ absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64
   const int64_t end = std::min(size, start + count);
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(end - start));
-  PBL_RETURN_IF_ERROR(storage_->Scan(EntryKey(start), EntryKey(end),
-                                     [&](std::string_view, std::string_view value) {
-                                       out.emplace_back(value);
-                                       return true;
-                                     }));
+  PBL_RETURN_IF_ERROR(
+      storage_->Scan(EntryKey(start), EntryKey(end), [&](std::string_view, std::string_view value) {
+        out.emplace_back(value);
+        return true;
+      }));
   if (out.size() != static_cast<size_t>(end - start)) {
     return absl::DataLossError(StrCat("entries ", start, "..", end - 1, " are not all stored"));
   }
@@ -322,22 +326,22 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
   const std::string prefix = PersonPrefix(person_id, scheme_id);
   std::vector<IndexedEntry> out;
   absl::Status row_error;
-  PBL_RETURN_IF_ERROR(storage_->Scan(prefix, PrefixEnd(prefix), [&](std::string_view key,
-                                                                    std::string_view) {
-    const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
-    if (!parts) {
-      row_error = absl::DataLossError("a person index row is malformed");
-      return false;
-    }
-    if (parts->index >= size) return true;  // appended after this read began
-    if (out.size() == kPersonEntriesMax) {
-      row_error = absl::ResourceExhaustedError(
-          StrCat("the person has more than ", kPersonEntriesMax, " entries"));
-      return false;
-    }
-    out.push_back(IndexedEntry{parts->index, {}});
-    return true;
-  }));
+  PBL_RETURN_IF_ERROR(
+      storage_->Scan(prefix, PrefixEnd(prefix), [&](std::string_view key, std::string_view) {
+        const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
+        if (!parts) {
+          row_error = absl::DataLossError("a person index row is malformed");
+          return false;
+        }
+        if (parts->index >= size) return true;  // appended after this read began
+        if (out.size() == kPersonEntriesMax) {
+          row_error = absl::ResourceExhaustedError(
+              StrCat("the person has more than ", kPersonEntriesMax, " entries"));
+          return false;
+        }
+        out.push_back(IndexedEntry{parts->index, {}});
+        return true;
+      }));
   PBL_RETURN_IF_ERROR(row_error);
   for (IndexedEntry& e : out) {
     PBL_ASSIGN_OR_RETURN(e.bytes, storage_->Get(EntryKey(e.index)));

@@ -99,8 +99,7 @@ class Ledger {
   struct Request;
   class HashReaderImpl;
 
-  Ledger(std::unique_ptr<Storage> storage, LedgerOptions options,
-         crypto::Ed25519NoteSigner signer);
+  Ledger(std::unique_ptr<Storage> storage, LedgerOptions options, crypto::Ed25519NoteSigner signer);
   absl::Status LoadHead();
   absl::Status CreateEmptyLog();
   absl::Status CheckWriteOnce(int64_t old_size) const;
@@ -127,7 +126,7 @@ class Ledger {
   std::condition_variable queue_cv_;
   // Requests are shared with their callers, so the sequencer never touches one a caller has freed.
   std::deque<std::shared_ptr<Request>> queue_;  // guarded by queue_mu_
-  bool stopping_ = false;       // guarded by queue_mu_
+  bool stopping_ = false;                       // guarded by queue_mu_
   std::thread sequencer_;
 };
 

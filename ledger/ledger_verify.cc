@@ -29,8 +29,8 @@ class StoredHashCursor {
                                           " is missing: ", ToStd(blob.status().message())));
       }
       if (blob->empty() || blob->size() % crypto::kHashBytes != 0) {
-        return absl::DataLossError(StrCat("the hash blob starting at stored hash ", index,
-                                          " has ", blob->size(), " bytes"));
+        return absl::DataLossError(StrCat("the hash blob starting at stored hash ", index, " has ",
+                                          blob->size(), " bytes"));
       }
       blob_start_ = index;
       blob_ = std::move(*blob);
@@ -93,8 +93,8 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
     }
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(bytes);
     if (!fields.ok()) {
-      return absl::DataLossError(StrCat("entry ", next_index, " is not a valid entry: ",
-                                        ToStd(fields.status().message())));
+      return absl::DataLossError(StrCat(
+          "entry ", next_index, " is not a valid entry: ", ToStd(fields.status().message())));
     }
     expected_index_sum += index_hasher.Hash(
         crypto::AsBytes(PersonKey(fields->person_id, fields->scheme_id, next_index)));
@@ -104,10 +104,13 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
       PBL_ASSIGN_OR_RETURN(crypto::Hash h, stored.Next(next_stored));
       if (h != recomputed[level]) {
         return absl::DataLossError(
-            level == 0 ? StrCat("entry ", next_index, ": its bytes do not match its stored leaf hash "
-                                "(stored hash ", next_stored, ")")
-                       : StrCat("stored hash ", next_stored, " (level ", level, ", closed by entry ",
-                                next_index, ") does not match the hash recomputed from the entries"));
+            level == 0
+                ? StrCat("entry ", next_index,
+                         ": its bytes do not match its stored leaf hash "
+                         "(stored hash ",
+                         next_stored, ")")
+                : StrCat("stored hash ", next_stored, " (level ", level, ", closed by entry ",
+                         next_index, ") does not match the hash recomputed from the entries"));
       }
     }
     ++next_index;
@@ -148,9 +151,9 @@ absl::Status Ledger::VerifyIndex(int64_t size, uint64_t expected_sum,
   PBL_RETURN_IF_ERROR(storage_->Scan(start, end, [&](std::string_view key, std::string_view) {
     const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
     if (!parts || parts->index >= size) {
-      row_error = absl::DataLossError(StrCat("person index row ",
-                                             crypto::HexEncode(crypto::AsBytes(key)),
-                                             parts ? " points past the log" : " is malformed"));
+      row_error =
+          absl::DataLossError(StrCat("person index row ", crypto::HexEncode(crypto::AsBytes(key)),
+                                     parts ? " points past the log" : " is malformed"));
       return false;
     }
     sum += hasher.Hash(crypto::AsBytes(key));
@@ -185,7 +188,8 @@ absl::Status Ledger::LocateIndexDamage(int64_t size) const {
   for (int64_t i = 0; i < size; ++i) {
     PBL_ASSIGN_OR_RETURN(std::string bytes, storage_->Get(EntryKey(i)));
     PBL_ASSIGN_OR_RETURN(EntryKeyFields fields, ValidateEntry(bytes));
-    if (absl::IsNotFound(storage_->Get(PersonKey(fields.person_id, fields.scheme_id, i)).status())) {
+    if (absl::IsNotFound(
+            storage_->Get(PersonKey(fields.person_id, fields.scheme_id, i)).status())) {
       return absl::DataLossError(StrCat("entry ", i, " has no person index row"));
     }
   }

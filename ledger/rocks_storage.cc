@@ -1,9 +1,9 @@
 // RocksDB behind the Storage interface. This file is the one place where rocksdb::Status becomes
 // absl::Status.
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
 #include "crypto/strings.h"
@@ -60,9 +60,9 @@ class RocksStorage : public Storage {
     return KeyValue{std::string(ToView(it->key())), std::string(ToView(it->value()))};
   }
 
-  absl::Status Scan(std::string_view start, std::string_view end,
-                    const std::function<bool(std::string_view, std::string_view)>& fn)
-      const override {
+  absl::Status Scan(
+      std::string_view start, std::string_view end,
+      const std::function<bool(std::string_view, std::string_view)>& fn) const override {
     rocksdb::ReadOptions options;
     // A full scan must not push the hot blocks of recent appends out of the cache.
     options.fill_cache = false;
@@ -75,9 +75,7 @@ class RocksStorage : public Storage {
     return FromRocks(it->status(), "scan");
   }
 
-  std::unique_ptr<StorageBatch> NewBatch() const override {
-    return std::make_unique<RocksBatch>();
-  }
+  std::unique_ptr<StorageBatch> NewBatch() const override { return std::make_unique<RocksBatch>(); }
 
   absl::Status Commit(StorageBatch& batch) override {
     rocksdb::WriteOptions options;

@@ -3,7 +3,7 @@
 # Run `scripts/check-format.sh --fix` to format the tree in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files -co --exclude-standard -- '*.cc' '*.h' | grep -v '^build/' || true)
+mapfile -t files < <(find crypto ledger rpc cli tests -name '*.cc' -o -name '*.h' 2>/dev/null | sort)
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"
   exit 0

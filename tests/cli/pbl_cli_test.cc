@@ -42,8 +42,8 @@ class PblCliTest : public ::testing::Test {
   std::string KeyAndCheckpoint() {
     RunResult keygen = Pbl({"keygen", "--name", "pbl.example/node/310000", "--out", "node.key"});
     EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
-    RunResult sign = Pbl({"checkpoint", "sign", "--key", "node.key", "--entries", entries_,
-                          "--out", "cp.txt"});
+    RunResult sign =
+        Pbl({"checkpoint", "sign", "--key", "node.key", "--entries", entries_, "--out", "cp.txt"});
     EXPECT_EQ(sign.exit_code, 0) << sign.err;
     return keygen.out.substr(0, keygen.out.find('\n'));
   }
@@ -120,8 +120,8 @@ TEST_F(PblCliTest, KeyReadableByOthersIsRefused) {
 
 TEST_F(PblCliTest, ProofOfAnEntryVerifiesAndFailsForAnotherEntry) {
   const std::string vkey = KeyAndCheckpoint();
-  ASSERT_EQ(Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt", "--index",
-                 "3", "--out", "p3.txt"})
+  ASSERT_EQ(Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt", "--index", "3",
+                 "--out", "p3.txt"})
                 .exit_code,
             0);
   EXPECT_THAT(Read("p3.txt"), StartsWith("c2sp.org/tlog-proof@v1\nindex 3\n"));
@@ -138,8 +138,8 @@ TEST_F(PblCliTest, ProofOfAnEntryVerifiesAndFailsForAnotherEntry) {
 
 TEST_F(PblCliTest, ProofWithAnyByteChangedFails) {
   const std::string vkey = KeyAndCheckpoint();
-  ASSERT_EQ(Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt", "--index",
-                 "5", "--out", "p.txt"})
+  ASSERT_EQ(Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt", "--index", "5",
+                 "--out", "p.txt"})
                 .exit_code,
             0);
   std::ifstream in(entries_);
@@ -175,8 +175,8 @@ TEST_F(PblCliTest, BadInputGetsExitCode2AndAMessage) {
   RunResult empty = Pbl({"checkpoint", "sign", "--key", "node.key", "--entries", "empty.txt"});
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_THAT(empty.err, HasSubstr("no entries"));
-  RunResult index = Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt",
-                         "--index", "7"});
+  RunResult index =
+      Pbl({"proof", "make", "--entries", entries_, "--checkpoint", "cp.txt", "--index", "7"});
   EXPECT_EQ(index.exit_code, 2);
   EXPECT_THAT(index.err, HasSubstr("index 7"));
 }

@@ -1,8 +1,9 @@
 // C2SP tlog-checkpoint bodies: strict parsing and opening signed checkpoints.
+#include "crypto/checkpoint.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "crypto/checkpoint.h"
 #include "crypto/encoding.h"
 #include "crypto/strings.h"
 #include "tests/testing/status_matchers.h"
@@ -16,8 +17,8 @@ using ::testing::HasSubstr;
 constexpr std::string_view kRoot = "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=";
 
 TEST(CheckpointTest, ParsesTheSpecExample) {
-  ASSERT_OK_AND_ASSIGN(Checkpoint cp,
-                       ParseCheckpoint(StrCat("example.com/behind-the-sofa\n20852163\n", kRoot, "\n")));
+  ASSERT_OK_AND_ASSIGN(Checkpoint cp, ParseCheckpoint(StrCat(
+                                          "example.com/behind-the-sofa\n20852163\n", kRoot, "\n")));
   EXPECT_EQ(cp.origin, "example.com/behind-the-sofa");
   EXPECT_EQ(cp.size, 20852163);
   EXPECT_EQ(Base64Encode(cp.root), kRoot);

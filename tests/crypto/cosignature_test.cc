@@ -1,9 +1,10 @@
 // C2SP tlog-cosignature/v1: nodes witnessing each other's checkpoints.
+#include "crypto/cosignature.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "crypto/checkpoint.h"
-#include "crypto/cosignature.h"
 #include "crypto/encoding.h"
 #include "tests/testing/status_matchers.h"
 
@@ -25,8 +26,9 @@ class CosignatureFixture : public ::testing::Test {
   SigningKey witness_key_ = SigningKey::Generate();
   Ed25519NoteSigner log_ = Ed25519NoteSigner::Create("pbl.example/node/310000", &log_key_).value();
   CosignatureSigner witness_ =
-      CosignatureSigner::Create("pbl.example/node/340000", &witness_key_, [] { return kTime; })
-          .value();
+      CosignatureSigner::Create("pbl.example/node/340000", &witness_key_, [] {
+        return kTime;
+      }).value();
   Ed25519NoteVerifier log_verifier_{"pbl.example/node/310000", log_key_.public_key()};
   Checkpoint cp_{"pbl.example/node/310000", 7, Sha256("r"), {}};
 };
@@ -70,8 +72,8 @@ TEST_F(CosignatureFixture, KeyIdDiffersFromEd25519KeyIdForTheSameKey) {
 }
 
 TEST_F(CosignatureFixture, TimestampAbove2To63IsRefused) {
-  auto bad = CosignatureSigner::Create("w", &witness_key_, [] { return uint64_t{1} << 63; })
-                 .value();
+  auto bad =
+      CosignatureSigner::Create("w", &witness_key_, [] { return uint64_t{1} << 63; }).value();
   EXPECT_THAT(bad.Sign("x\n"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

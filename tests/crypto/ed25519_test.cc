@@ -1,7 +1,8 @@
+#include "crypto/ed25519.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "tests/testing/status_matchers.h"
 
@@ -46,8 +47,9 @@ TEST(Ed25519Test, MovedFromKeyIsWiped) {
   SigningKey b = std::move(a);
   EXPECT_EQ(std::vector<uint8_t>(b.seed().begin(), b.seed().end()), seed);
   // The moved-from object must not keep a copy of the secret.
-  EXPECT_EQ(std::vector<uint8_t>(a.seed().begin(), a.seed().end()),  // NOLINT(bugprone-use-after-move)
-            std::vector<uint8_t>(kEd25519SeedBytes, 0));
+  EXPECT_EQ(
+      std::vector<uint8_t>(a.seed().begin(), a.seed().end()),  // NOLINT(bugprone-use-after-move)
+      std::vector<uint8_t>(kEd25519SeedBytes, 0));
 }
 
 }  // namespace

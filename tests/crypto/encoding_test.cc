@@ -1,7 +1,8 @@
+#include "crypto/encoding.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "crypto/encoding.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {
@@ -25,11 +26,11 @@ TEST(Base64Test, RoundTripsRfc4648Examples) {
 }
 
 TEST(Base64Test, RejectsNonCanonicalInput) {
-  EXPECT_THAT(Base64Decode("Zg"), StatusIs(absl::StatusCode::kInvalidArgument));     // no padding
-  EXPECT_THAT(Base64Decode("Zh=="), StatusIs(absl::StatusCode::kInvalidArgument));   // unused bits
-  EXPECT_THAT(Base64Decode("Zm9v\n"), StatusIs(absl::StatusCode::kInvalidArgument)); // whitespace
+  EXPECT_THAT(Base64Decode("Zg"), StatusIs(absl::StatusCode::kInvalidArgument));      // no padding
+  EXPECT_THAT(Base64Decode("Zh=="), StatusIs(absl::StatusCode::kInvalidArgument));    // unused bits
+  EXPECT_THAT(Base64Decode("Zm9v\n"), StatusIs(absl::StatusCode::kInvalidArgument));  // whitespace
   EXPECT_THAT(Base64Decode("Zm9v YmFy"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Base64Decode("Zm9_"), StatusIs(absl::StatusCode::kInvalidArgument));   // URL alphabet
+  EXPECT_THAT(Base64Decode("Zm9_"), StatusIs(absl::StatusCode::kInvalidArgument));  // URL alphabet
   EXPECT_THAT(Base64Decode("Zg==Zg=="), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -1,4 +1,6 @@
 // Private key files: mode 0600, refused when others can read them, never overwritten.
+#include "crypto/key_file.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "crypto/key_file.h"
 #include "crypto/note.h"
 #include "tests/testing/status_matchers.h"
 
@@ -52,8 +53,8 @@ TEST_F(KeyFileTest, KeyReadableByOthersIsRefused) {
   ASSERT_OK(WriteKeyFile(path_, "a", SigningKey::Generate()));
   for (mode_t mode : {0644, 0640, 0604, 0660}) {
     ASSERT_EQ(::chmod(path_.c_str(), mode), 0);
-    EXPECT_THAT(ReadKeyFile(path_), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("group or others")))
+    EXPECT_THAT(ReadKeyFile(path_),
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("group or others")))
         << std::oct << mode;
   }
   ASSERT_EQ(::chmod(path_.c_str(), 0400), 0);
@@ -81,9 +82,9 @@ TEST(PrivateKeyTest, GoKeyStringRoundTrips) {
 }
 
 TEST(PrivateKeyTest, WrongKeyIdIsRejected) {
-  EXPECT_THAT(
-      ParsePrivateKey("PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key ID")));
+  EXPECT_THAT(ParsePrivateKey(
+                  "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key ID")));
   EXPECT_THAT(ParsePrivateKey("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

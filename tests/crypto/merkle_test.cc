@@ -1,11 +1,12 @@
 // The stored-hash layout, the frontier and readers: what the ledger will build its storage on.
+#include "crypto/merkle.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "crypto/encoding.h"
-#include "crypto/merkle.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

@@ -1,9 +1,10 @@
 // C2SP signed notes: the spec's and Go's published examples, and each verifier rule.
+#include "crypto/note.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "crypto/key_file.h"
-#include "crypto/note.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {
@@ -18,7 +19,8 @@ constexpr std::string_view kSpecVkey =
 constexpr std::string_view kSpecNote =
     "This is an example message.\n\n"
     "\xE2\x80\x94 example.com/foo "
-    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
+    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM="
+    "\n";
 
 // The examples of golang.org/x/mod/sumdb/note's documentation.
 constexpr std::string_view kGoSkey =
@@ -30,7 +32,8 @@ constexpr std::string_view kGoText =
     "then you don't know what your problem is.\n";
 constexpr std::string_view kGoSignatureLine =
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 TEST(NoteTest, SpecExampleKeyHasKeyId530d903a) {
   ASSERT_OK_AND_ASSIGN(VerifierKey key, ParseVerifierKey(kSpecVkey));
@@ -60,8 +63,10 @@ TEST(NoteTest, GoExampleIsReproducedByteForByte) {
 class NoteRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    a_signer_ = std::make_unique<Ed25519NoteSigner>(Ed25519NoteSigner::Create("a.example/log", &a_).value());
-    b_signer_ = std::make_unique<Ed25519NoteSigner>(Ed25519NoteSigner::Create("b.example/log", &b_).value());
+    a_signer_ = std::make_unique<Ed25519NoteSigner>(
+        Ed25519NoteSigner::Create("a.example/log", &a_).value());
+    b_signer_ = std::make_unique<Ed25519NoteSigner>(
+        Ed25519NoteSigner::Create("b.example/log", &b_).value());
     a_verifier_ = NewNoteVerifier(a_signer_->VerifierKey()).value();
     b_verifier_ = NewNoteVerifier(b_signer_->VerifierKey()).value();
   }
@@ -161,13 +166,13 @@ TEST_F(NoteRulesTest, ControlCharactersAndBadUtf8AreRejected) {
 TEST_F(NoteRulesTest, MalformedSignatureLinesAreRejected) {
   const NoteVerifier* known[] = {a_verifier_.get()};
   for (const char* bad : {
-           "hello\n\n-- a.example/log AAAAAAA=\n",              // not an em dash
-           "hello\n\n\xE2\x80\x94 a.example/log\n",            // no signature
-           "hello\n\n\xE2\x80\x94 a.example/log AAAA\n",       // too short (3 bytes)
-           "hello\n\n\xE2\x80\x94 a.example/log AAAAAAA\n",    // not padded base64
-           "hello\n\n\xE2\x80\x94 a.example/log AAAAAAA=",     // no final newline
-           "hello\n\xE2\x80\x94 a.example/log AAAAAAA=\n",     // no blank line
-           "hello\n\n",                                        // no signature lines
+           "hello\n\n-- a.example/log AAAAAAA=\n",           // not an em dash
+           "hello\n\n\xE2\x80\x94 a.example/log\n",          // no signature
+           "hello\n\n\xE2\x80\x94 a.example/log AAAA\n",     // too short (3 bytes)
+           "hello\n\n\xE2\x80\x94 a.example/log AAAAAAA\n",  // not padded base64
+           "hello\n\n\xE2\x80\x94 a.example/log AAAAAAA=",   // no final newline
+           "hello\n\xE2\x80\x94 a.example/log AAAAAAA=\n",   // no blank line
+           "hello\n\n",                                      // no signature lines
        }) {
     EXPECT_THAT(OpenNote(bad, known), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
@@ -175,8 +180,13 @@ TEST_F(NoteRulesTest, MalformedSignatureLinesAreRejected) {
 
 TEST(KeyNameTest, SpacesPlusAndEmptyAreRejected) {
   EXPECT_OK(ValidateKeyName("pbl.example/node/310000"));
-  for (const char* bad : {"", "a b", "a+b", "a\tb", "a\xC2\xA0" "b", "a\xE3\x80\x80" "b",
-                          "a\xE2\x80\x83" "b"}) {
+  for (const char* bad : {"", "a b", "a+b", "a\tb",
+                          "a\xC2\xA0"
+                          "b",
+                          "a\xE3\x80\x80"
+                          "b",
+                          "a\xE2\x80\x83"
+                          "b"}) {
     EXPECT_THAT(ValidateKeyName(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
   const SigningKey key = SigningKey::Generate();
@@ -189,11 +199,14 @@ TEST(VerifierKeyTest, MalformedKeysAreRejected) {
   EXPECT_THAT(ParseVerifierKey(
                   "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseVerifierKey("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("type")));
-  EXPECT_THAT(ParseVerifierKey("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key ID")));
-  EXPECT_THAT(ParseVerifierKey("PeterNeumann+c74f20a3"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      ParseVerifierKey("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("type")));
+  EXPECT_THAT(
+      ParseVerifierKey("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key ID")));
+  EXPECT_THAT(ParseVerifierKey("PeterNeumann+c74f20a3"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseVerifierKey("PeterNeumann+c74f20+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(ParseVerifierKey(kGoVkey).status());

@@ -49,8 +49,7 @@ void Path(const std::vector<Hash>& leaves, size_t m, size_t lo, size_t hi, Proof
   }
 }
 
-void Subproof(const std::vector<Hash>& leaves, size_t m, size_t lo, size_t hi, bool b,
-              Proof* out) {
+void Subproof(const std::vector<Hash>& leaves, size_t m, size_t lo, size_t hi, bool b, Proof* out) {
   const size_t n = hi - lo;
   if (m == n) {
     if (!b) out->push_back(Mth(leaves, lo, hi));
@@ -124,13 +123,13 @@ TEST_F(ReferenceTest, InclusionProofsMatchTheRfcDefinitionForAllPairs) {
     for (size_t m = 0; m < n; ++m) {
       Proof want;
       Path(leaves_, m, 0, n, &want);
-      ASSERT_OK_AND_ASSIGN(Proof got,
-                           ProveInclusion(static_cast<int64_t>(m), static_cast<int64_t>(n), store_));
+      ASSERT_OK_AND_ASSIGN(
+          Proof got, ProveInclusion(static_cast<int64_t>(m), static_cast<int64_t>(n), store_));
       ASSERT_EQ(got, want) << m << " in " << n;
       ASSERT_EQ(InclusionProofLength(static_cast<int64_t>(m), static_cast<int64_t>(n)),
                 static_cast<int>(want.size()));
-      ASSERT_OK(VerifyInclusion(static_cast<int64_t>(m), static_cast<int64_t>(n), leaves_[m], got,
-                                root));
+      ASSERT_OK(
+          VerifyInclusion(static_cast<int64_t>(m), static_cast<int64_t>(n), leaves_[m], got, root));
     }
   }
 }

@@ -1,9 +1,10 @@
 // C2SP tlog-proof: the portable, offline proof that an entry is in a signed log.
+#include "crypto/tlog_proof.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "crypto/encoding.h"
-#include "crypto/tlog_proof.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

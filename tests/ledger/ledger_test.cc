@@ -91,8 +91,8 @@ TEST_F(LedgerTest, AppendReturnsIndicesAndACheckpointThatCoversThem) {
   ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint old,
                        crypto::OpenCheckpoint(first.checkpoint, ledger_->verifier()));
   ASSERT_OK_AND_ASSIGN(crypto::Proof consistency, ledger_->ConsistencyProof(30, 50));
-  EXPECT_OK(crypto::VerifyConsistency(30, 50, old.checkpoint.root, cp.checkpoint.root,
-                                      consistency));
+  EXPECT_OK(
+      crypto::VerifyConsistency(30, 50, old.checkpoint.root, cp.checkpoint.root, consistency));
   ASSERT_OK_AND_ASSIGN(std::string at30, ledger_->CheckpointAt(30));
   EXPECT_EQ(at30, first.checkpoint);
   EXPECT_THAT(ledger_->CheckpointAt(31), StatusIs(absl::StatusCode::kNotFound));
@@ -158,7 +158,7 @@ TEST_F(LedgerTest, MalformedEntriesAreRejectedWithTheirField) {
       {with([](v1::Entry& x) { x.set_node_time_unix_ms(0); }), "node_time_unix_ms"},
       {with([](v1::Entry& x) { x.clear_monthly_contribution(); }), "body"},
       {ContributionEntry(1, 1) + "\xf8\x01\x01", "unknown"},  // field 31, a varint
-      {ContributionEntry(1, 1) + "\x50\x01", "unknown"},  // field 10 with the wrong wire type
+      {ContributionEntry(1, 1) + "\x50\x01", "unknown"},      // field 10 with the wrong wire type
       {std::string(kEntryBytesMax + 1, 'x'), "limit"},
       {"", "empty"},
   };

@@ -1,7 +1,7 @@
+#include "ledger/log_format.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "ledger/log_format.h"
 
 namespace pbl::ledger {
 namespace {
@@ -24,7 +24,8 @@ TEST(LogFormatTest, PersonKeysRoundTripAndGroupBySchemeThenIndex) {
   EXPECT_EQ(parts->index, 42);
   EXPECT_TRUE(key.starts_with(PersonPrefix(person, "UEBPI-310000")));
   EXPECT_TRUE(key.starts_with(PersonPrefix(person, "")));
-  EXPECT_FALSE(PersonKey(person, "UEBPI-3100001", 1).starts_with(PersonPrefix(person, "UEBPI-310000")));
+  EXPECT_FALSE(
+      PersonKey(person, "UEBPI-3100001", 1).starts_with(PersonPrefix(person, "UEBPI-310000")));
   EXPECT_LT(PersonKey(person, "HPF-310000", 900), PersonKey(person, "UEBPI-310000", 1));
   EXPECT_EQ(ParsePersonKey(key.substr(0, key.size() - 1)), std::nullopt);
 }

@@ -46,8 +46,9 @@ inline std::string ContributionEntry(int64_t person, int64_t month,
   char employer[24];
   std::snprintf(employer, sizeof(employer), "91310000%09dX", static_cast<int>(person % 500'000));
   c->set_employer_id(employer);
-  c->set_employer_name("\xE4\xB8\x8A\xE6\xB5\xB7\xE6\xB5\xA6\xE4\xB8\x9C\xE7\xA7\x91"
-                       "\xE6\x8A\x80\xE6\x9C\x89\xE9\x99\x90\xE5\x85\xAC\xE5\x8F\xB8");
+  c->set_employer_name(
+      "\xE4\xB8\x8A\xE6\xB5\xB7\xE6\xB5\xA6\xE4\xB8\x9C\xE7\xA7\x91"
+      "\xE6\x8A\x80\xE6\x9C\x89\xE9\x99\x90\xE5\x85\xAC\xE5\x8F\xB8");
   char source[96];
   std::snprintf(source, sizeof(source), "SH-UEBPI-%s-%010lld", period,
                 static_cast<long long>(person));

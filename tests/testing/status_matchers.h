@@ -41,22 +41,22 @@ MATCHER_P2(StatusIs, code, message_matcher,
 #define PBL_TESTING_CONCAT_INNER_(a, b) a##b
 #define PBL_TESTING_CONCAT_(a, b) PBL_TESTING_CONCAT_INNER_(a, b)
 
-#define ASSERT_OK(expr)                                                    \
-  do {                                                                     \
+#define ASSERT_OK(expr)                                                      \
+  do {                                                                       \
     const ::absl::Status pbl_test_status_ = ::pbl::testing::GetStatus(expr); \
-    ASSERT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                \
+    ASSERT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                  \
   } while (false)
-#define EXPECT_OK(expr)                                                    \
-  do {                                                                     \
+#define EXPECT_OK(expr)                                                      \
+  do {                                                                       \
     const ::absl::Status pbl_test_status_ = ::pbl::testing::GetStatus(expr); \
-    EXPECT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                \
+    EXPECT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                  \
   } while (false)
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
   ASSERT_OK_AND_ASSIGN_IMPL_(PBL_TESTING_CONCAT_(pbl_test_statusor_, __LINE__), lhs, rexpr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, rexpr)  \
-  auto statusor = (rexpr);                                \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();        \
+#define ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, rexpr) \
+  auto statusor = (rexpr);                               \
+  ASSERT_TRUE(statusor.ok()) << statusor.status();       \
   lhs = std::move(statusor).value()
 
 #endif  // PBL_TESTS_TESTING_STATUS_MATCHERS_H_
