@@ -26,10 +26,9 @@ absl::StatusOr<std::string> CosignatureSigner::Sign(std::string_view text) const
     return absl::InvalidArgumentError("cosignature timestamp is above 2^63-1");
   }
   const Ed25519Signature sig = key_->Sign(AsBytes(CosignedMessage(text, timestamp)));
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i)
-    out[static_cast<size_t>(i)] = static_cast<char>(timestamp >> (56 - 8 * i));
-  out.append(sig.begin(), sig.end());
+  std::string out(kCosignatureBytes, '\0');
+  for (size_t i = 0; i < 8; ++i) out[i] = static_cast<char>(timestamp >> (56 - 8 * i));
+  std::copy(sig.begin(), sig.end(), out.begin() + 8);
   return out;
 }
 

@@ -180,12 +180,14 @@ absl::StatusOr<Hash> TreeHash(int64_t size, const HashReader& reader) {
 }
 
 int InclusionProofLength(int64_t index, int64_t size) {
+  if (!CheckSize(size, "").ok() || index < 0 || index >= size) return -1;
   std::vector<LeafRange> ranges;
   InclusionRanges(index, 0, size, &ranges);
   return static_cast<int>(ranges.size());
 }
 
 int ConsistencyProofLength(int64_t old_size, int64_t new_size) {
+  if (!CheckSize(new_size, "").ok() || old_size < 1 || old_size > new_size) return -1;
   std::vector<LeafRange> ranges;
   ConsistencyRanges(old_size, 0, new_size, &ranges);
   return static_cast<int>(ranges.size());

@@ -82,7 +82,8 @@ absl::StatusOr<Proof> ProveInclusion(int64_t index, int64_t size, const HashRead
 absl::StatusOr<Proof> ProveConsistency(int64_t old_size, int64_t new_size,
                                        const HashReader& reader);
 
-// The number of hashes in a correct proof, for callers that bound input before reading it.
+// The number of hashes in a correct proof, for callers that bound input before reading it;
+// -1 when the arguments are impossible (the same checks as ProveInclusion / ProveConsistency).
 int InclusionProofLength(int64_t index, int64_t size);
 int ConsistencyProofLength(int64_t old_size, int64_t new_size);
 

@@ -60,7 +60,8 @@ uint32_t ComputeKeyId(std::string_view name, uint8_t type, std::span<const uint8
 absl::StatusOr<Note> ParseNote(std::string_view message);
 
 // Checks note text before signing: non-empty, ends in newline, valid UTF-8, no control
-// characters other than newline, and no blank line at its end that would confuse the split.
+// characters other than newline. (A text may end in blank lines: the signatures start after the
+// last blank line of the note, so the text is recovered exactly.)
 absl::Status ValidateNoteText(std::string_view text);
 
 class NoteSigner {

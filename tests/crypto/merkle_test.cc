@@ -113,5 +113,15 @@ TEST(ProofLengthTest, LengthsMatchGeneratedProofs) {
   EXPECT_EQ(InclusionProofLength(0, int64_t{1} << 40), 40);
 }
 
+TEST(ProofLengthTest, ImpossibleArgumentsGiveMinusOne) {
+  EXPECT_EQ(InclusionProofLength(5, 5), -1);
+  EXPECT_EQ(InclusionProofLength(-1, 5), -1);
+  EXPECT_EQ(InclusionProofLength(0, kTreeSizeMax + 1), -1);
+  EXPECT_EQ(ConsistencyProofLength(0, 5), -1);
+  EXPECT_EQ(ConsistencyProofLength(6, 5), -1);
+  EXPECT_EQ(ConsistencyProofLength(-1, 4), -1);
+  EXPECT_EQ(ConsistencyProofLength(5, 5), 0);
+}
+
 }  // namespace
 }  // namespace pbl::crypto
