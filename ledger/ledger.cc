@@ -133,8 +133,19 @@ absl::Status Ledger::LoadHead() {
   absl::StatusOr<crypto::MerkleFrontier> frontier =
       crypto::MerkleFrontier::Load(*size, *hash_reader_);
   if (!frontier.ok()) {
-    return absl::DataLossError(
-        StrCat("cannot load the tree of size ", *size, ": ", ToStd(frontier.status().message())));
+    return AsDataLoss(frontier.status(), StrCat("cannot load the tree of size ", *size));
+  }
+  // The last hash blob must end exactly where the tree's stored hashes end: a blob past it would
+  // make every later append refuse to write.
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_blob, LastIndexKey(*storage_, kHashPrefix));
+  const int64_t blobs_end =
+      last_blob ? DecodeIndexKey(kHashPrefix, last_blob->key).value_or(-1) +
+                      static_cast<int64_t>(last_blob->value.size() / crypto::kHashBytes)
+                : 0;
+  if (blobs_end != crypto::StoredHashCount(*size)) {
+    return absl::DataLossError(StrCat("the hash blobs end at stored hash ", blobs_end,
+                                      " but a tree of ", *size, " entries has ",
+                                      crypto::StoredHashCount(*size)));
   }
   if (frontier->Root() != opened->checkpoint.root) {
     return absl::DataLossError(

@@ -1,5 +1,7 @@
 #include "ledger/log_format.h"
 
+#include "crypto/strings.h"
+
 namespace pbl::ledger {
 
 namespace {
@@ -18,6 +20,13 @@ std::optional<int64_t> ReadBigEndian(std::string_view bytes) {
 }
 
 }  // namespace
+
+absl::Status AsDataLoss(const absl::Status& status, std::string_view context) {
+  if (absl::IsNotFound(status) || absl::IsOutOfRange(status) || absl::IsDataLoss(status)) {
+    return absl::DataLossError(StrCat(context, ": ", ToStd(status.message())));
+  }
+  return status;
+}
 
 std::string IndexKey(char prefix, int64_t value) {
   std::string key(1, prefix);

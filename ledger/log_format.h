@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+
 namespace pbl::ledger {
 
 inline constexpr size_t kEntryBytesMax = 65535;
@@ -36,6 +38,10 @@ inline std::string CheckpointKey(int64_t size) { return IndexKey(kCheckpointPref
 std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index);
 // The prefix of every row of one person (scheme_id empty) or of one person in one scheme.
 std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id);
+
+// Storage errors that mean the data is not there or not right (as opposed to a transient
+// failure to read it) become DATA_LOSS with `context`; other errors keep their code.
+absl::Status AsDataLoss(const absl::Status& status, std::string_view context);
 
 struct PersonKeyParts {
   std::string_view person_id;

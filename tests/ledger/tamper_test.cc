@@ -1,0 +1,359 @@
+// Tampering under the ledger: each test builds a log of several groups, closes it, changes bytes
+// directly in RocksDB, reopens it and expects DATA_LOSS naming what was changed and where, from
+// Ledger::Open (which checks the head) or else from Ledger::Verify (which checks everything).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "crypto/encoding.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "crypto/strings.h"
+#include "ledger/ledger.h"
+#include "ledger/log_format.h"
+#include "tests/testing/entries.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::ledger {
+namespace {
+
+using ::pbl::testing::ContributionEntry;
+using ::pbl::testing::PersonId;
+using ::pbl::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr std::string_view kOrigin = "pbl.example/node/310000";
+
+// A fixed signing key, so that every run writes the same bytes.
+crypto::SigningKey FixedKey() {
+  std::array<uint8_t, crypto::kEd25519SeedBytes> seed{};
+  for (size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<uint8_t>(0xa0 + i);
+  return std::move(crypto::SigningKey::FromSeed(seed)).value();
+}
+constexpr std::string_view kScheme = "UEBPI-310000";
+// Five groups; the log ends at 350 and has checkpoints at 0, 100, 137, 200, 300 and 350.
+constexpr int64_t kGroupSizes[] = {100, 37, 63, 100, 50};
+constexpr int64_t kLogSize = 350;
+constexpr int64_t kPeople = 20;
+// An entry in the middle of the log, in the second group, and its worker.
+constexpr int64_t kVictim = 123;
+constexpr int64_t kVictimPerson = kVictim % kPeople;
+
+// The database under the ledger, opened directly so that tests can change what the ledger wrote.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    rocksdb::Options options;
+    rocksdb::DB* db = nullptr;
+    status_ = rocksdb::DB::Open(options, path, &db);
+    db_.reset(db);
+  }
+
+  bool ok() const { return status_.ok(); }
+  std::string error() const { return status_.ToString(); }
+
+  std::string Get(std::string_view key) {
+    std::string value;
+    Keep(db_->Get(rocksdb::ReadOptions(), Slice(key), &value));
+    return value;
+  }
+  void Put(std::string_view key, std::string_view value) {
+    Keep(db_->Put(rocksdb::WriteOptions(), Slice(key), Slice(value)));
+  }
+  void Delete(std::string_view key) { Keep(db_->Delete(rocksdb::WriteOptions(), Slice(key))); }
+
+  // The stored hash at `stored_index`, read from the blob that holds it as the ledger's floor
+  // reads find it, and its replacement.
+  crypto::Hash GetStoredHash(int64_t stored_index) {
+    crypto::Hash h{};
+    const auto [blob_key, offset] = LocateStoredHash(stored_index);
+    const std::string blob = Get(blob_key);
+    if (offset + h.size() <= blob.size()) std::copy_n(blob.begin() + offset, h.size(), h.begin());
+    return h;
+  }
+  void PutStoredHash(int64_t stored_index, const crypto::Hash& h) {
+    const auto [blob_key, offset] = LocateStoredHash(stored_index);
+    std::string blob = Get(blob_key);
+    if (offset + h.size() > blob.size()) return Keep(rocksdb::Status::NotFound("hash"));
+    blob.replace(offset, h.size(), reinterpret_cast<const char*>(h.data()), h.size());
+    Put(blob_key, blob);
+  }
+
+ private:
+  static rocksdb::Slice Slice(std::string_view s) { return {s.data(), s.size()}; }
+
+  // Keeps the first error, so that a test checks one status after all its changes.
+  void Keep(const rocksdb::Status& s) {
+    if (status_.ok()) status_ = s;
+  }
+
+  // The key of the blob holding a stored hash, and the hash's offset in it.
+  std::pair<std::string, size_t> LocateStoredHash(int64_t stored_index) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekForPrev(Slice(HashBlobKey(stored_index)));
+    const std::optional<int64_t> start =
+        it->Valid() ? DecodeIndexKey(kHashPrefix, it->key().ToString()) : std::nullopt;
+    if (!start) {
+      Keep(rocksdb::Status::NotFound("no hash blob holds the stored hash"));
+      return {"", 0};
+    }
+    return {it->key().ToString(), static_cast<size_t>(stored_index - *start) * crypto::kHashBytes};
+  }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::Status status_;
+};
+
+class TamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("pbl_tamper_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
+    int64_t index = 0;
+    for (const int64_t size : kGroupSizes) {
+      std::vector<std::string> batch;
+      for (int64_t i = 0; i < size; ++i, ++index) {
+        batch.push_back(ContributionEntry(index % kPeople, index / kPeople));
+      }
+      ASSERT_OK(ledger->Append(std::move(batch)));
+    }
+    ASSERT_EQ(ledger->Head().size, kLogSize);
+    ASSERT_OK(ledger->Verify());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  absl::StatusOr<std::unique_ptr<Ledger>> Open() {
+    absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
+    if (!storage.ok()) return storage.status();
+    return Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key_});
+  }
+
+  // What a tampered log reports: Open's error if it does not open, else Verify's result.
+  absl::Status OpenAndVerify() {
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Open();
+    if (!ledger.ok()) return ledger.status();
+    return (*ledger)->Verify();
+  }
+
+  // Runs `tamper` on the closed database, then closes it again for the ledger.
+  void Tamper(const std::function<void(RawDb&)>& tamper) {
+    RawDb db(dir_.string());
+    ASSERT_TRUE(db.ok()) << db.error();
+    tamper(db);
+    ASSERT_TRUE(db.ok()) << db.error();
+  }
+
+  // Flips one bit of the stored hash at `stored_index`.
+  void FlipStoredHash(int64_t stored_index) {
+    Tamper([&](RawDb& db) {
+      crypto::Hash h = db.GetStoredHash(stored_index);
+      h[5] ^= 0x10;
+      db.PutStoredHash(stored_index, h);
+    });
+  }
+
+  std::filesystem::path dir_;
+  crypto::SigningKey key_ = FixedKey();
+};
+
+TEST_F(TamperTest, FlippedEntryByteIsDataLoss) {
+  // A byte inside a text field, so that the entry still parses and only its hash can tell.
+  Tamper([](RawDb& db) {
+    std::string entry = db.Get(EntryKey(kVictim));
+    const size_t at = entry.find("SH-UEBPI");
+    ASSERT_NE(at, std::string::npos);
+    entry[at] = 'T';
+    db.Put(EntryKey(kVictim), entry);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("entry 123"), HasSubstr("stored leaf hash"))));
+}
+
+TEST_F(TamperTest, TruncatedEntryIsDataLoss) {
+  Tamper([](RawDb& db) {
+    std::string entry = db.Get(EntryKey(kVictim));
+    entry.resize(entry.size() / 2);
+    db.Put(EntryKey(kVictim), entry);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 123 is not a valid entry")));
+}
+
+TEST_F(TamperTest, EntryReplacedByAnotherValidEntryIsDataLoss) {
+  Tamper([](RawDb& db) { db.Put(EntryKey(kVictim), ContributionEntry(kVictimPerson, 99)); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("entry 123"), HasSubstr("stored leaf hash"))));
+}
+
+TEST_F(TamperTest, EntryRewrittenWithItsLeafHashIsDataLoss) {
+  // Whoever rewrites an entry and its leaf hash is caught by the node above it: entries 122 and
+  // 123 make the level-1 node that entry 123 closes.
+  const std::string forged = ContributionEntry(kVictimPerson, 99);
+  Tamper([&](RawDb& db) {
+    db.Put(EntryKey(kVictim), forged);
+    db.PutStoredHash(crypto::StoredHashIndex(0, kVictim),
+                     crypto::LeafHash(crypto::AsBytes(forged)));
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(StrCat("stored hash ", crypto::StoredHashIndex(1, kVictim / 2),
+                                        " (level 1, closed by entry 123)"))));
+}
+
+TEST_F(TamperTest, EntryDeletedIsDataLoss) {
+  Tamper([](RawDb& db) { db.Delete(EntryKey(kVictim)); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 123 is missing")));
+}
+
+TEST_F(TamperTest, LastEntryDeletedIsDataLoss) {
+  Tamper([](RawDb& db) { db.Delete(EntryKey(kLogSize - 1)); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("the last entry key says 349")));
+}
+
+TEST_F(TamperTest, EntryAddedPastTheHeadIsDataLoss) {
+  Tamper([](RawDb& db) { db.Put(EntryKey(kLogSize), ContributionEntry(1, 99)); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("the last entry key says 351")));
+}
+
+TEST_F(TamperTest, FlippedLeafHashIsDataLoss) {
+  FlipStoredHash(crypto::StoredHashIndex(0, kVictim));
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(StrCat("entry 123: its bytes do not match its stored leaf hash "
+                                        "(stored hash ",
+                                        crypto::StoredHashIndex(0, kVictim), ")"))));
+}
+
+TEST_F(TamperTest, FlippedInteriorHashIsDataLoss) {
+  // The level-2 node over entries 120..123, which entry 123 closes.
+  const int64_t node = crypto::StoredHashIndex(2, kVictim / 4);
+  FlipStoredHash(node);
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(StrCat("stored hash ", node, " (level 2, closed by entry 123)"))));
+}
+
+TEST_F(TamperTest, FlippedFrontierHashFailsOpen) {
+  // The root of entries 0..255, the first hash of the frontier Open loads for size 350.
+  FlipStoredHash(crypto::StoredHashIndex(8, 0));
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("does not have the latest checkpoint's root")));
+}
+
+TEST_F(TamperTest, TruncatedHashBlobIsDataLoss) {
+  // The second group's blob, which Open does not read: the frontier lies in later groups.
+  const int64_t blob_start = crypto::StoredHashCount(100);
+  Tamper([&](RawDb& db) {
+    std::string blob = db.Get(HashBlobKey(blob_start));
+    blob.pop_back();
+    db.Put(HashBlobKey(blob_start), blob);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(StrCat("hash blob starting at stored hash ", blob_start))));
+}
+
+// A blob key inside another blob's range shadows the rest of that blob for the floor reads of
+// proofs, so proofs are built from hashes Verify never compared.
+TEST_F(TamperTest, HashBlobInsideAGroupIsDataLoss) {
+  const int64_t inside = crypto::StoredHashCount(100) + 10;
+  Tamper([&](RawDb& db) { db.Put(HashBlobKey(inside), std::string(crypto::kHashBytes, 'x')); });
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
+  // The tampering matters: some entry of the second group no longer proves its inclusion.
+  int bad_proofs = 0;
+  for (int64_t i = 100; i < 137; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string entry, ledger->GetEntry(i));
+    const absl::StatusOr<crypto::Proof> proof = ledger->InclusionProof(i, kLogSize);
+    if (!proof.ok() ||
+        !crypto::VerifyInclusion(i, kLogSize, crypto::LeafHash(crypto::AsBytes(entry)), *proof,
+                                 ledger->Head().root)
+             .ok()) {
+      ++bad_proofs;
+    }
+  }
+  EXPECT_GT(bad_proofs, 0);
+  EXPECT_THAT(ledger->Verify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(StrCat("stored hash ", inside))));
+}
+
+// A blob past the tree holds no hash of it, yet every later append would refuse to write over it
+// (INTERNAL): the log must not pass as sound. Open can tell in one read, as the last blob must end
+// at the tree's last stored hash.
+TEST_F(TamperTest, HashBlobPastTheTreeIsDataLoss) {
+  const int64_t past = crypto::StoredHashCount(kLogSize);
+  Tamper([&](RawDb& db) { db.Put(HashBlobKey(past), std::string(crypto::kHashBytes, 'x')); });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("hash blob")));
+}
+
+TEST_F(TamperTest, IndexRowRemovedIsDataLoss) {
+  Tamper([](RawDb& db) { db.Delete(PersonKey(PersonId(kVictimPerson), kScheme, kVictim)); });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("entry 123 has no person index row")));
+}
+
+TEST_F(TamperTest, IndexRowMovedToAnotherPersonIsDataLoss) {
+  Tamper([](RawDb& db) {
+    db.Delete(PersonKey(PersonId(kVictimPerson), kScheme, kVictim));
+    db.Put(PersonKey(PersonId(kVictimPerson + 1), kScheme, kVictim), "");
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("person index row for entry 123 names a person or scheme")));
+}
+
+TEST_F(TamperTest, IndexRowForANonexistentEntryIsDataLoss) {
+  Tamper([](RawDb& db) { db.Put(PersonKey(PersonId(kVictimPerson), kScheme, kLogSize), ""); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("person index row"), HasSubstr("points past the log"))));
+}
+
+TEST_F(TamperTest, FlippedOldCheckpointByteIsDataLoss) {
+  Tamper([](RawDb& db) {
+    std::string note = db.Get(CheckpointKey(137));
+    note[note.size() / 2] ^= 0x01;
+    db.Put(CheckpointKey(137), note);
+  });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("checkpoint at size 137 does not verify")));
+}
+
+TEST_F(TamperTest, FlippedLatestCheckpointByteIsDataLoss) {
+  Tamper([](RawDb& db) {
+    std::string note = db.Get(CheckpointKey(kLogSize));
+    note[note.size() / 2] ^= 0x01;
+    db.Put(CheckpointKey(kLogSize), note);
+  });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("latest checkpoint does not verify")));
+}
+
+TEST_F(TamperTest, CheckpointCopiedToAnotherSizeIsDataLoss) {
+  // A valid signature, but over a checkpoint of another size.
+  Tamper([](RawDb& db) { db.Put(CheckpointKey(137), db.Get(CheckpointKey(200))); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr("checkpoint at size 137"),
+                                                          HasSubstr("differs from its key"))));
+}
+
+}  // namespace
+}  // namespace pbl::ledger
