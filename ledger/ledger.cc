@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -31,6 +32,8 @@ absl::StatusOr<std::optional<KeyValue>> LastIndexKey(const Storage& storage, cha
 struct Ledger::Request {
   std::vector<std::string> entries;
   std::vector<EntryKeyFields> fields;
+  // Computed by the caller's thread, so that concurrent appenders hash in parallel.
+  std::vector<crypto::Hash> leaf_hashes;
   std::promise<absl::StatusOr<AppendResult>> done;
 };
 
@@ -179,6 +182,7 @@ absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
   }
   auto request = std::make_shared<Request>();
   request->fields.reserve(entries.size());
+  request->leaf_hashes.reserve(entries.size());
   size_t bytes = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     bytes += entries[i].size();
@@ -188,6 +192,7 @@ absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
           StrCat("entry ", i, ": ", ToStd(fields.status().message())));
     }
     request->fields.push_back(std::move(*fields));
+    request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));
   }
   if (bytes > kBatchBytesMax) {
     return absl::InvalidArgumentError(
@@ -262,14 +267,19 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   std::vector<crypto::Hash> stored;
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
   int64_t index = old_size;
+  std::vector<std::string> person_keys;
   for (const auto& r : group) {
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      const std::string& entry = r->entries[i];
-      batch->Put(EntryKey(index), entry);
-      batch->Put(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index), {});
-      next.Append(crypto::LeafHash(crypto::AsBytes(entry)), &stored);
+      batch->Put(EntryKey(index), r->entries[i]);
+      person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
+      next.Append(r->leaf_hashes[i], &stored);
     }
   }
+  // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
+  // previous insert's position instead of searching from the top for each random key, which
+  // more than halves the cost of a group's write (see the ledger benchmark).
+  std::sort(person_keys.begin(), person_keys.end());
+  for (const std::string& key : person_keys) batch->Put(key, {});
   std::string blob(stored.size() * crypto::kHashBytes, '\0');
   for (size_t i = 0; i < stored.size(); ++i) {
     std::memcpy(blob.data() + i * crypto::kHashBytes, stored[i].data(), crypto::kHashBytes);

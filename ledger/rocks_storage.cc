@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -40,6 +41,12 @@ class RocksBatch : public StorageBatch {
 class RocksStorage : public Storage {
  public:
   RocksStorage(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)), sync_(sync) {}
+  // Flushing the memtables on close spares the next open a replay of the write-ahead log
+  // (about 0.8 s after 10M entries). Nothing acknowledged depends on it: the log is synced.
+  ~RocksStorage() override {
+    db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
 
   absl::StatusOr<std::string> Get(std::string_view key) const override {
     std::string value;
@@ -100,10 +107,15 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenRocksStorage(const std::string& pat
   db_options.write_buffer_size = size_t{64} << 20;
   db_options.max_write_buffer_number = 3;
   db_options.compression = rocksdb::kNoCompression;
+  // The keys of a group's batch arrive in runs sorted within each one-byte prefix; a hint per
+  // prefix lets the memtable insert each key next to the previous one.
+  db_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
   rocksdb::BlockBasedTableOptions table;
-  // Full-key bloom filters would not help floor seeks; block checksums are on by default and
-  // catch bit rot under RocksDB itself.
-  table.block_size = 16 * 1024;
+  // Small blocks and a bloom filter make point reads (entries of a history, checkpoints) touch
+  // one block of one file; floor seeks for hashes ignore the filter. Block checksums are on by
+  // default and catch bit rot under RocksDB itself.
+  table.block_size = 4 * 1024;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, path, &db);
