@@ -10,6 +10,7 @@
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,13 +52,32 @@ constexpr int64_t kVictim = 123;
 constexpr int64_t kVictimPerson = kVictim % kPeople;
 
 // The database under the ledger, opened directly so that tests can change what the ledger wrote.
+// It opens every column family there is and finds a key's family by its first byte, as
+// ledger/rocks_storage.cc does (one family per key prefix, named here by that prefix).
 class RawDb {
  public:
   explicit RawDb(const std::string& path) {
-    rocksdb::Options options;
+    std::vector<std::string> names;
+    status_ = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names)
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     rocksdb::DB* db = nullptr;
-    status_ = rocksdb::DB::Open(options, path, &db);
+    if (status_.ok())
+      status_ = rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles_, &db);
     db_.reset(db);
+    for (size_t i = 0; i < handles_.size(); ++i) {
+      static const std::map<std::string, char> kPrefixOf = {{"entries", kEntryPrefix},
+                                                            {"hashes", kHashPrefix},
+                                                            {"persons", kPersonPrefix},
+                                                            {"checkpoints", kCheckpointPrefix}};
+      if (auto it = kPrefixOf.find(names[i]); it != kPrefixOf.end())
+        by_prefix_[it->second] = handles_[i];
+    }
+  }
+  ~RawDb() {
+    for (rocksdb::ColumnFamilyHandle* h : handles_)
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
 
   bool ok() const { return status_.ok(); }
@@ -65,13 +85,15 @@ class RawDb {
 
   std::string Get(std::string_view key) {
     std::string value;
-    Keep(db_->Get(rocksdb::ReadOptions(), Slice(key), &value));
+    Keep(db_->Get(rocksdb::ReadOptions(), Family(key), Slice(key), &value));
     return value;
   }
   void Put(std::string_view key, std::string_view value) {
-    Keep(db_->Put(rocksdb::WriteOptions(), Slice(key), Slice(value)));
+    Keep(db_->Put(rocksdb::WriteOptions(), Family(key), Slice(key), Slice(value)));
   }
-  void Delete(std::string_view key) { Keep(db_->Delete(rocksdb::WriteOptions(), Slice(key))); }
+  void Delete(std::string_view key) {
+    Keep(db_->Delete(rocksdb::WriteOptions(), Family(key), Slice(key)));
+  }
 
   // The stored hash at `stored_index`, read from the blob that holds it as the ledger's floor
   // reads find it, and its replacement.
@@ -92,6 +114,14 @@ class RawDb {
 
  private:
   static rocksdb::Slice Slice(std::string_view s) { return {s.data(), s.size()}; }
+  rocksdb::ColumnFamilyHandle* Family(std::string_view key) {
+    auto it = key.empty() ? by_prefix_.end() : by_prefix_.find(key[0]);
+    if (it == by_prefix_.end()) {
+      Keep(rocksdb::Status::InvalidArgument("no column family for the key's prefix"));
+      return db_->DefaultColumnFamily();
+    }
+    return it->second;
+  }
 
   // Keeps the first error, so that a test checks one status after all its changes.
   void Keep(const rocksdb::Status& s) {
@@ -100,8 +130,9 @@ class RawDb {
 
   // The key of the blob holding a stored hash, and the hash's offset in it.
   std::pair<std::string, size_t> LocateStoredHash(int64_t stored_index) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    it->SeekForPrev(Slice(HashBlobKey(stored_index)));
+    const std::string key = HashBlobKey(stored_index);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(key)));
+    it->SeekForPrev(Slice(key));
     const std::optional<int64_t> start =
         it->Valid() ? DecodeIndexKey(kHashPrefix, it->key().ToString()) : std::nullopt;
     if (!start) {
@@ -111,8 +142,10 @@ class RawDb {
     return {it->key().ToString(), static_cast<size_t>(stored_index - *start) * crypto::kHashBytes};
   }
 
-  std::unique_ptr<rocksdb::DB> db_;
   rocksdb::Status status_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<char, rocksdb::ColumnFamilyHandle*> by_prefix_;
+  std::unique_ptr<rocksdb::DB> db_;
 };
 
 class TamperTest : public ::testing::Test {
