@@ -1,9 +1,10 @@
 // The ledger's end-to-end benchmark (the ledger issue's performance requirement): appends N
 // contribution entries (tests/testing/entries.h, 146 bytes on average) through the ledger API and,
-// in the same run, writes the same bytes to a raw RocksDB with the same options and the same sync
-// setting; then reopens the ledger, measures inclusion proofs, person histories and Verify, and
-// reports the peak RSS and the disk use. Not a gtest and not timed in CI: one program, one run, a
-// readable table and one machine-readable JSON line (the last line of the output).
+// in the same run, writes the same bytes to a raw RocksDB (one column family, default-like table
+// options, no compression) with the same sync setting; then reopens the ledger, measures inclusion
+// proofs, person histories and Verify, and reports the peak RSS and the disk use. Not a gtest and
+// not timed in CI: one program, one run, a readable table and one machine-readable JSON line (the
+// last line of the output).
 //
 //   ledger_bench [--entries N] [--group G] [--people P] [--queries Q] [--threads 1,2]
 //                [--dir DIR] [--keep] [--raw-full] [--no-raw] [--no-sync] [--drop-caches]
@@ -14,8 +15,8 @@
 // (the clock stops while the next round is generated).
 //
 // Phases, in order:
-//   raw        a raw rocksdb::DB with ledger/rocks_storage.cc's options: each group is one
-//              WriteBatch of 8-byte big-endian index keys and the entries, written with sync;
+//   raw        a raw rocksdb::DB (one column family, 64 MiB write buffers, no compression): each
+//              group is one WriteBatch of 8-byte big-endian index keys and the entries, synced;
 //   raw-full   (--raw-full) the same, but with every key the ledger writes for a group (entries,
 //              person index rows, one hash blob of the right size, a checkpoint-sized value), so
 //              that the ledger's storage cost and its CPU cost can be told apart;
