@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl {
 namespace {
@@ -19,11 +20,7 @@ using ::testing::StartsWith;
 class PblCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_cli_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("cli");
     entries_ = std::string(PBL_VECTORS_DIR) + "/tlog/size-7/entries.jsonl";
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

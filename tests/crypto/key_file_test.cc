@@ -10,6 +10,7 @@
 
 #include "crypto/note.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl::crypto {
 namespace {
@@ -20,11 +21,7 @@ using ::testing::HasSubstr;
 class KeyFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_key_file_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("key_file");
     path_ = (dir_ / "node.key").string();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

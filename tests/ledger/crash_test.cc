@@ -30,6 +30,7 @@
 #include "ledger/ledger.h"
 #include "ledger/storage.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl::ledger {
 namespace {
@@ -172,9 +173,7 @@ ChildReport ParseReport(std::string_view out) {
 class CrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_crash_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("crash");
     absl::StatusOr<std::string> seed = crypto::HexDecode(kKeySeedHex);
     ASSERT_TRUE(seed.ok()) << seed.status();
     absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::FromSeed(crypto::AsBytes(*seed));

@@ -17,6 +17,7 @@
 #include "tests/testing/entries.h"
 #include "tests/testing/faulty_storage.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl::ledger {
 namespace {
@@ -59,10 +60,7 @@ absl::Status Unavailable() { return absl::UnavailableError("injected: the disk w
 class FaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_fault_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("fault");
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<FaultyStorage> storage, OpenFaultyStorage());
     faulty_ = storage.get();
     ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(std::move(storage), Options()));

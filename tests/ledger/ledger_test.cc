@@ -13,6 +13,7 @@
 #include "pbl/v1/entry.pb.h"
 #include "tests/testing/entries.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl::ledger {
 namespace {
@@ -27,10 +28,7 @@ constexpr std::string_view kOrigin = "pbl.example/node/310000";
 class LedgerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_ledger_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("ledger");
     Reopen();
   }
   void TearDown() override {

@@ -24,6 +24,7 @@
 #include "ledger/log_format.h"
 #include "tests/testing/entries.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace pbl::ledger {
 namespace {
@@ -151,10 +152,7 @@ class RawDb {
 class TamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("pbl_tamper_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = ::pbl::testing::FreshTestDir("tamper");
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
     int64_t index = 0;
     for (const int64_t size : kGroupSizes) {
