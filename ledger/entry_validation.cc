@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "crypto/strings.h"
 #include "ledger/log_format.h"
+#include "ledger/person_id.h"
 #include "pbl/v1/entry.pb.h"
 
 namespace pbl::ledger {
@@ -52,17 +53,6 @@ absl::Status ValidateSchemeId(std::string_view scheme_id) {
   return absl::OkStatus();
 }
 
-absl::Status ValidatePersonIdSyntax(std::string_view person_id) {
-  const bool ok = person_id.size() == kPersonIdBytes &&
-                  std::all_of(person_id.begin(), person_id.end() - 1, IsDigit) &&
-                  (IsDigit(person_id.back()) || person_id.back() == 'X');
-  if (!ok) {
-    return absl::InvalidArgumentError(
-        "person_id is not an 18-character resident identity number (17 digits, then a digit or X)");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes) {
   if (bytes.empty()) return absl::InvalidArgumentError("entry is empty");
   if (bytes.size() > kEntryBytesMax) {
@@ -85,7 +75,7 @@ absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes) {
         "entry is not in canonical protobuf encoding (unknown, repeated or reordered fields)");
   }
   if (absl::Status s = ValidateSchemeId(entry.scheme_id()); !s.ok()) return s;
-  if (absl::Status s = ValidatePersonIdSyntax(entry.person_id()); !s.ok()) return s;
+  if (absl::Status s = ValidatePersonId(entry.person_id()); !s.ok()) return s;
   if (entry.node_time_unix_ms() <= 0) {
     return absl::InvalidArgumentError("node_time_unix_ms must be positive");
   }

@@ -19,9 +19,6 @@ struct EntryKeyFields {
 absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes);
 
 absl::Status ValidateSchemeId(std::string_view scheme_id);
-// Syntax only (18 characters, digits and a final digit or X); the domain layer checks the
-// GB 11643 check digit and the birth date.
-absl::Status ValidatePersonIdSyntax(std::string_view person_id);
 
 }  // namespace pbl::ledger
 

@@ -9,6 +9,7 @@
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
 #include "ledger/log_format.h"
+#include "ledger/person_id.h"
 
 namespace pbl::ledger {
 
@@ -341,7 +342,7 @@ absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64
 
 absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view person_id,
                                                                 std::string_view scheme_id) const {
-  PBL_RETURN_IF_ERROR(ValidatePersonIdSyntax(person_id));
+  PBL_RETURN_IF_ERROR(ValidatePersonId(person_id));
   if (!scheme_id.empty()) PBL_RETURN_IF_ERROR(ValidateSchemeId(scheme_id));
   const int64_t size = Head().size;
   const std::string prefix = PersonPrefix(person_id, scheme_id);

@@ -152,6 +152,13 @@ TEST_F(LedgerTest, MalformedEntriesAreRejectedWithTheirField) {
       {"not a protobuf \xff\xff", "protobuf"},
       {with([](v1::Entry& x) { x.set_person_id("31010419600101000"); }), "person_id"},
       {with([](v1::Entry& x) { x.set_person_id("31010419600101000Y"); }), "person_id"},
+      {with([](v1::Entry& x) {
+         std::string id = PersonId(1);
+         id.back() = id.back() == '0' ? '1' : '0';
+         x.set_person_id(id);
+       }),
+       "check character"},
+      {with([](v1::Entry& x) { x.set_person_id("310104199902300011"); }), "birth date"},
       {with([](v1::Entry& x) { x.set_scheme_id("UEBPI-31000"); }), "scheme_id"},
       {with([](v1::Entry& x) { x.set_node_time_unix_ms(0); }), "node_time_unix_ms"},
       {with([](v1::Entry& x) { x.clear_monthly_contribution(); }), "body"},

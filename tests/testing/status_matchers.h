@@ -36,21 +36,23 @@ MATCHER_P2(StatusIs, code, message_matcher,
                                        result_listener);
 }
 
+inline ::testing::AssertionResult IsOkStatus(const absl::Status& status) {
+  if (status.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "status is " << status;
+}
+template <typename T>
+::testing::AssertionResult IsOkStatus(const absl::StatusOr<T>& status_or) {
+  return IsOkStatus(status_or.status());
+}
+
 }  // namespace pbl::testing
 
 #define PBL_TESTING_CONCAT_INNER_(a, b) a##b
 #define PBL_TESTING_CONCAT_(a, b) PBL_TESTING_CONCAT_INNER_(a, b)
 
-#define ASSERT_OK(expr)                                                      \
-  do {                                                                       \
-    const ::absl::Status pbl_test_status_ = ::pbl::testing::GetStatus(expr); \
-    ASSERT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                  \
-  } while (false)
-#define EXPECT_OK(expr)                                                      \
-  do {                                                                       \
-    const ::absl::Status pbl_test_status_ = ::pbl::testing::GetStatus(expr); \
-    EXPECT_TRUE(pbl_test_status_.ok()) << pbl_test_status_;                  \
-  } while (false)
+// Streamable, and `expr` is evaluated once: EXPECT_OK(status) << "context";
+#define ASSERT_OK(expr) ASSERT_TRUE(::pbl::testing::IsOkStatus(expr))
+#define EXPECT_OK(expr) EXPECT_TRUE(::pbl::testing::IsOkStatus(expr))
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
   ASSERT_OK_AND_ASSIGN_IMPL_(PBL_TESTING_CONCAT_(pbl_test_statusor_, __LINE__), lhs, rexpr)

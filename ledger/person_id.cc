@@ -1,0 +1,71 @@
+#include "ledger/person_id.h"
+
+#include <algorithm>
+#include <array>
+
+#include "crypto/strings.h"
+
+namespace pbl::ledger {
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+int Digits(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int year, int month) {
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[static_cast<size_t>(month - 1)];
+}
+
+// The provinces of GB/T 2260 (including Taiwan, Hong Kong and Macao).
+bool IsProvinceCode(int code) {
+  static constexpr std::array<int, 34> kProvinces = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
+                                                     35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+                                                     53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
+  return std::find(kProvinces.begin(), kProvinces.end(), code) != kProvinces.end();
+}
+
+}  // namespace
+
+char PersonIdCheckCharacter(std::string_view first17) {
+  // Weight of position i is 2^(17 - i) mod 11 (ISO 7064 MOD 11-2).
+  static constexpr std::array<int, 17> kWeights = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                   3, 7, 9,  10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < kWeights.size(); ++i) sum += (first17[i] - '0') * kWeights[i];
+  return "10X98765432"[sum % 11];
+}
+
+absl::Status ValidatePersonId(std::string_view id) {
+  const auto bad = [](auto... why) {
+    return absl::InvalidArgumentError(StrCat("person_id ", why...));
+  };
+  if (id.size() != 18) return bad("must have 18 characters, has ", id.size());
+  if (!std::all_of(id.begin(), id.begin() + 17, IsDigit)) {
+    return bad("must start with 17 digits");
+  }
+  if (!IsDigit(id[17]) && id[17] != 'X') return bad("must end in a digit or X");
+  if (!IsProvinceCode(Digits(id.substr(0, 2)))) {
+    return bad("region ", id.substr(0, 6), " is not in a GB/T 2260 province");
+  }
+  const int year = Digits(id.substr(6, 4));
+  const int month = Digits(id.substr(10, 2));
+  const int day = Digits(id.substr(12, 2));
+  if (year < 1900 || year > 2099 || month < 1 || month > 12 || day < 1 ||
+      day > DaysInMonth(year, month)) {
+    return bad("birth date ", id.substr(6, 8), " is not a real date");
+  }
+  const char check = PersonIdCheckCharacter(id.substr(0, 17));
+  if (id[17] != check) {
+    return bad("check character is ", id[17], " but the first 17 digits give ", check);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pbl::ledger
