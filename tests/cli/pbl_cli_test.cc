@@ -34,6 +34,13 @@ class PblCliTest : public ::testing::Test {
     std::ofstream(Path(name), std::ios::binary) << data;
   }
   std::string Read(const std::string& name) { return testing::ReadWholeFile(Path(name)); }
+  // Entry `index` of the vectors' entries file: its line, without the newline.
+  std::string EntryLine(int index) {
+    std::ifstream in(entries_);
+    std::string line;
+    for (int i = 0; i <= index; ++i) std::getline(in, line);
+    return line;
+  }
 
   // Makes a key and a checkpoint over the Go vectors' 7 entries; returns the verifier key.
   std::string KeyAndCheckpoint() {
@@ -122,9 +129,7 @@ TEST_F(PblCliTest, ProofOfAnEntryVerifiesAndFailsForAnotherEntry) {
                 .exit_code,
             0);
   EXPECT_THAT(Read("p3.txt"), StartsWith("c2sp.org/tlog-proof@v1\nindex 3\n"));
-  std::ifstream in(entries_);
-  std::string line;
-  for (int i = 0; i <= 3; ++i) std::getline(in, line);
+  const std::string line = EntryLine(3);
   RunResult ok = Pbl({"proof", "verify", "--vkey", vkey, "--entry", line, "p3.txt"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("entry 3 is in the log"));
@@ -139,9 +144,7 @@ TEST_F(PblCliTest, ProofWithAnyByteChangedFails) {
                  "--out", "p.txt"})
                 .exit_code,
             0);
-  std::ifstream in(entries_);
-  std::string line;
-  for (int i = 0; i <= 5; ++i) std::getline(in, line);
+  const std::string line = EntryLine(5);
   const std::string proof = Read("p.txt");
   // Every 7th byte keeps the test fast while touching each line of the file.
   for (size_t i = 0; i < proof.size(); i += 7) {
