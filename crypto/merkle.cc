@@ -110,6 +110,25 @@ absl::Status CheckSize(int64_t size, std::string_view what) {
   return absl::OkStatus();
 }
 
+// The arguments ProveInclusion and VerifyInclusion accept.
+absl::Status CheckInclusionArgs(int64_t index, int64_t size) {
+  PBL_RETURN_IF_ERROR(CheckSize(size, "tree size"));
+  if (index < 0 || index >= size) {
+    return absl::InvalidArgumentError(StrCat("index ", index, " is not in a tree of size ", size));
+  }
+  return absl::OkStatus();
+}
+
+// The arguments ProveConsistency and VerifyConsistency accept.
+absl::Status CheckConsistencyArgs(int64_t old_size, int64_t new_size) {
+  PBL_RETURN_IF_ERROR(CheckSize(new_size, "new tree size"));
+  if (old_size < 1 || old_size > new_size) {
+    return absl::InvalidArgumentError(
+        StrCat("old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WrongLength(std::string_view what, size_t got, int want) {
   return absl::InvalidArgumentError(StrCat(what, " has ", got, " hashes; it must have ", want));
 }
@@ -180,24 +199,21 @@ absl::StatusOr<Hash> TreeHash(int64_t size, const HashReader& reader) {
 }
 
 int InclusionProofLength(int64_t index, int64_t size) {
-  if (!CheckSize(size, "").ok() || index < 0 || index >= size) return -1;
+  if (!CheckInclusionArgs(index, size).ok()) return -1;
   std::vector<LeafRange> ranges;
   InclusionRanges(index, 0, size, &ranges);
   return static_cast<int>(ranges.size());
 }
 
 int ConsistencyProofLength(int64_t old_size, int64_t new_size) {
-  if (!CheckSize(new_size, "").ok() || old_size < 1 || old_size > new_size) return -1;
+  if (!CheckConsistencyArgs(old_size, new_size).ok()) return -1;
   std::vector<LeafRange> ranges;
   ConsistencyRanges(old_size, 0, new_size, &ranges);
   return static_cast<int>(ranges.size());
 }
 
 absl::StatusOr<Proof> ProveInclusion(int64_t index, int64_t size, const HashReader& reader) {
-  PBL_RETURN_IF_ERROR(CheckSize(size, "tree size"));
-  if (index < 0 || index >= size) {
-    return absl::InvalidArgumentError(StrCat("index ", index, " is not in a tree of size ", size));
-  }
+  PBL_RETURN_IF_ERROR(CheckInclusionArgs(index, size));
   std::vector<LeafRange> ranges;
   InclusionRanges(index, 0, size, &ranges);
   return HashRanges(ranges, reader);
@@ -205,11 +221,7 @@ absl::StatusOr<Proof> ProveInclusion(int64_t index, int64_t size, const HashRead
 
 absl::StatusOr<Proof> ProveConsistency(int64_t old_size, int64_t new_size,
                                        const HashReader& reader) {
-  PBL_RETURN_IF_ERROR(CheckSize(new_size, "new tree size"));
-  if (old_size < 1 || old_size > new_size) {
-    return absl::InvalidArgumentError(
-        StrCat("old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
-  }
+  PBL_RETURN_IF_ERROR(CheckConsistencyArgs(old_size, new_size));
   std::vector<LeafRange> ranges;
   ConsistencyRanges(old_size, 0, new_size, &ranges);
   return HashRanges(ranges, reader);
@@ -217,10 +229,7 @@ absl::StatusOr<Proof> ProveConsistency(int64_t old_size, int64_t new_size,
 
 absl::Status VerifyInclusion(int64_t index, int64_t size, const Hash& leaf_hash,
                              std::span<const Hash> proof, const Hash& root) {
-  PBL_RETURN_IF_ERROR(CheckSize(size, "tree size"));
-  if (index < 0 || index >= size) {
-    return absl::InvalidArgumentError(StrCat("index ", index, " is not in a tree of size ", size));
-  }
+  PBL_RETURN_IF_ERROR(CheckInclusionArgs(index, size));
   const int want = InclusionProofLength(index, size);
   if (proof.size() != static_cast<size_t>(want)) {
     return WrongLength("inclusion proof", proof.size(), want);
@@ -253,11 +262,7 @@ absl::Status VerifyInclusion(int64_t index, int64_t size, const Hash& leaf_hash,
 
 absl::Status VerifyConsistency(int64_t old_size, int64_t new_size, const Hash& old_root,
                                const Hash& new_root, std::span<const Hash> proof) {
-  PBL_RETURN_IF_ERROR(CheckSize(new_size, "new tree size"));
-  if (old_size < 1 || old_size > new_size) {
-    return absl::InvalidArgumentError(
-        StrCat("old tree size ", old_size, " must be in [1, new tree size ", new_size, "]"));
-  }
+  PBL_RETURN_IF_ERROR(CheckConsistencyArgs(old_size, new_size));
   const int want = ConsistencyProofLength(old_size, new_size);
   if (proof.size() != static_cast<size_t>(want)) {
     return WrongLength("consistency proof", proof.size(), want);
