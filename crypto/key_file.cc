@@ -60,28 +60,17 @@ absl::StatusOr<NamedKey> ParsePrivateKey(std::string_view text) {
     return absl::InvalidArgumentError("private key does not start with PRIVATE+KEY+");
   }
   text.remove_prefix(kPrivateKeyPrefix.size());
-  const size_t plus1 = text.find('+');
-  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : text.find('+', plus1 + 1);
-  if (plus2 == std::string_view::npos) {
-    return absl::InvalidArgumentError("private key is not PRIVATE+KEY+name+keyid+key");
-  }
-  std::string name(text.substr(0, plus1));
-  PBL_RETURN_IF_ERROR(ValidateKeyName(name));
-  const std::optional<uint32_t> key_id = ParseKeyIdHex(text.substr(plus1 + 1, plus2 - plus1 - 1));
-  if (!key_id)
-    return absl::InvalidArgumentError("private key: key ID is not 8 lower-case hex digits");
-  absl::StatusOr<std::string> decoded = Base64Decode(text.substr(plus2 + 1));
-  if (!decoded.ok()) return absl::InvalidArgumentError("private key: key is not base64");
-  SecretString material(std::move(*decoded));
+  PBL_ASSIGN_OR_RETURN(KeyStringParts parts, SplitKeyString(text, "private key"));
+  SecretString material(std::move(parts.material));
   if (material.get().size() != 1 + kEd25519SeedBytes ||
       material.get()[0] != static_cast<char>(kSignatureTypeEd25519)) {
     return absl::InvalidArgumentError("private key: not an Ed25519 (type 0x01) 32-byte seed");
   }
   PBL_ASSIGN_OR_RETURN(SigningKey key, SigningKey::FromSeed(AsBytes(material.get()).subspan(1)));
-  if (ComputeKeyId(name, kSignatureTypeEd25519, key.public_key()) != *key_id) {
+  if (ComputeKeyId(parts.name, kSignatureTypeEd25519, key.public_key()) != parts.key_id) {
     return absl::InvalidArgumentError("private key: key ID does not match the key");
   }
-  return NamedKey{std::move(name), std::move(key)};
+  return NamedKey{std::move(parts.name), std::move(key)};
 }
 
 absl::Status WriteKeyFile(const std::string& path, std::string_view name, const SigningKey& key) {

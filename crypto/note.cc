@@ -275,32 +275,46 @@ bool Ed25519NoteVerifier::Verify(std::string_view text, std::string_view signatu
   return VerifyEd25519(key_, AsBytes(text), AsBytes(signature));
 }
 
-absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey) {
-  const size_t plus1 = vkey.find('+');
-  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : vkey.find('+', plus1 + 1);
+absl::StatusOr<KeyStringParts> SplitKeyString(std::string_view text, std::string_view what) {
+  const size_t plus1 = text.find('+');
+  const size_t plus2 = plus1 == std::string_view::npos ? plus1 : text.find('+', plus1 + 1);
   if (plus2 == std::string_view::npos) {
-    return absl::InvalidArgumentError("verifier key is not name+keyid+key");
+    return absl::InvalidArgumentError(StrCat(what, " is not name+keyid+key"));
   }
-  VerifierKey out;
-  out.name = std::string(vkey.substr(0, plus1));
+  KeyStringParts out;
+  out.name = std::string(text.substr(0, plus1));
   if (absl::Status s = ValidateKeyName(out.name); !s.ok()) {
-    return absl::InvalidArgumentError(StrCat("verifier key: ", s.message()));
+    return absl::InvalidArgumentError(StrCat(what, ": ", s.message()));
   }
-  const std::optional<uint32_t> id = ParseKeyIdHex(vkey.substr(plus1 + 1, plus2 - plus1 - 1));
-  if (!id) return absl::InvalidArgumentError("verifier key: key ID is not 8 lower-case hex digits");
+  const std::optional<uint32_t> id = ParseKeyIdHex(text.substr(plus1 + 1, plus2 - plus1 - 1));
+  if (!id) {
+    return absl::InvalidArgumentError(StrCat(what, ": key ID is not 8 lower-case hex digits"));
+  }
   out.key_id = *id;
-  absl::StatusOr<std::string> key = Base64Decode(vkey.substr(plus2 + 1));
-  if (!key.ok()) return absl::InvalidArgumentError("verifier key: key is not canonical base64");
-  if (key->empty()) return absl::InvalidArgumentError("verifier key: key is empty");
-  out.type = static_cast<uint8_t>((*key)[0]);
+  absl::StatusOr<std::string> material = Base64Decode(text.substr(plus2 + 1));
+  if (!material.ok()) {
+    return absl::InvalidArgumentError(StrCat(what, ": key is not canonical base64"));
+  }
+  out.material = std::move(*material);
+  return out;
+}
+
+absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey) {
+  PBL_ASSIGN_OR_RETURN(KeyStringParts parts, SplitKeyString(vkey, "verifier key"));
+  VerifierKey out;
+  out.name = std::move(parts.name);
+  out.key_id = parts.key_id;
+  const std::string& key = parts.material;
+  if (key.empty()) return absl::InvalidArgumentError("verifier key: key is empty");
+  out.type = static_cast<uint8_t>(key[0]);
   if (out.type != kSignatureTypeEd25519 && out.type != kSignatureTypeCosignatureV1) {
     return absl::InvalidArgumentError(
         StrCat("verifier key: unsupported signature type ", static_cast<int>(out.type)));
   }
-  if (key->size() != 1 + kEd25519PublicKeyBytes) {
+  if (key.size() != 1 + kEd25519PublicKeyBytes) {
     return absl::InvalidArgumentError("verifier key: Ed25519 public key is not 32 bytes");
   }
-  std::copy(key->begin() + 1, key->end(), out.public_key.begin());
+  std::copy(key.begin() + 1, key.end(), out.public_key.begin());
   if (ComputeKeyId(out.name, out.type, out.public_key) != out.key_id) {
     return absl::InvalidArgumentError("verifier key: key ID does not match the key");
   }

@@ -121,6 +121,17 @@ struct VerifierKey {
   Ed25519PublicKey public_key{};
 };
 
+// The parts of `name+keyid+base64(material)`, the form of verifier keys and (after
+// `PRIVATE+KEY+`) of private keys: a valid key name, a key ID in 8 lower-case hex digits, and
+// canonical base64. INVALID_ARGUMENT starting with `what` otherwise. The material may be secret:
+// callers wipe it.
+struct KeyStringParts {
+  std::string name;
+  uint32_t key_id = 0;
+  std::string material;
+};
+absl::StatusOr<KeyStringParts> SplitKeyString(std::string_view text, std::string_view what);
+
 // Parses a verifier key string for type 0x01 (Ed25519) or 0x04 (cosignature/v1). The stated
 // key ID must equal the one computed from the key. INVALID_ARGUMENT naming the bad part.
 absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey);
