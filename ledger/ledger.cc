@@ -175,6 +175,11 @@ LogHead Ledger::Head() const {
   return head_;
 }
 
+int64_t Ledger::HeadSize() const {
+  std::lock_guard lock(head_mu_);
+  return head_.size;
+}
+
 absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
   if (entries.empty()) return absl::InvalidArgumentError("batch is empty");
   if (entries.size() > kBatchEntriesMax) {
@@ -316,7 +321,7 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
 }
 
 absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
-  const int64_t size = Head().size;
+  const int64_t size = HeadSize();
   if (index < 0 || index >= size) {
     return absl::OutOfRangeError(StrCat("entry ", index, " is past the log's size ", size));
   }
@@ -324,7 +329,7 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64_t count) const {
-  const int64_t size = Head().size;
+  const int64_t size = HeadSize();
   if (start < 0 || start >= size) {
     return absl::OutOfRangeError(StrCat("entry ", start, " is past the log's size ", size));
   }
@@ -349,7 +354,7 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
                                                                 std::string_view scheme_id) const {
   PBL_RETURN_IF_ERROR(ValidatePersonId(person_id));
   if (!scheme_id.empty()) PBL_RETURN_IF_ERROR(ValidateSchemeId(scheme_id));
-  const int64_t size = Head().size;
+  const int64_t size = HeadSize();
   const std::string prefix = PersonPrefix(person_id, scheme_id);
   std::vector<IndexedEntry> out;
   absl::Status row_error;
@@ -377,7 +382,7 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
 }
 
 absl::StatusOr<std::string> Ledger::CheckpointAt(int64_t size) const {
-  if (size < 0 || size > Head().size) {
+  if (size < 0 || size > HeadSize()) {
     return absl::OutOfRangeError(StrCat("size ", size, " is past the log's size"));
   }
   absl::StatusOr<std::string> note = storage_->Get(CheckpointKey(size));
@@ -388,7 +393,7 @@ absl::StatusOr<std::string> Ledger::CheckpointAt(int64_t size) const {
 }
 
 absl::StatusOr<crypto::Proof> Ledger::InclusionProof(int64_t index, int64_t tree_size) const {
-  const int64_t size = Head().size;
+  const int64_t size = HeadSize();
   if (tree_size > size) {
     return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
   }
@@ -396,7 +401,7 @@ absl::StatusOr<crypto::Proof> Ledger::InclusionProof(int64_t index, int64_t tree
 }
 
 absl::StatusOr<crypto::Proof> Ledger::ConsistencyProof(int64_t old_size, int64_t new_size) const {
-  const int64_t size = Head().size;
+  const int64_t size = HeadSize();
   if (new_size > size) {
     return absl::OutOfRangeError(StrCat("tree size ", new_size, " is past the log's size ", size));
   }

@@ -100,6 +100,8 @@ class Ledger {
   class HashReaderImpl;
 
   Ledger(std::unique_ptr<Storage> storage, LedgerOptions options, crypto::Ed25519NoteSigner signer);
+  // The size of Head() without copying its checkpoint, for the read paths.
+  int64_t HeadSize() const;
   absl::Status LoadHead();
   absl::Status CreateEmptyLog();
   absl::Status CheckWriteOnce(int64_t old_size) const;
