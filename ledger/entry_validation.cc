@@ -3,16 +3,17 @@
 #include <array>
 
 #include "absl/status/status.h"
+#include "crypto/status_macros.h"
 #include "crypto/strings.h"
+#include "ledger/entry_body_validation.h"
 #include "ledger/log_format.h"
 #include "ledger/person_id.h"
+#include "ledger/scheme.h"
 #include "pbl/v1/entry.pb.h"
 
 namespace pbl::ledger {
 
 namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Protobuf keeps fields it does not know and writes them back, so a canonical re-encoding alone
 // would not notice them.
@@ -37,20 +38,7 @@ bool HasUnknownFields(const google::protobuf::Message& message) {
 }  // namespace
 
 absl::Status ValidateSchemeId(std::string_view scheme_id) {
-  static constexpr std::array<std::string_view, 6> kKinds = {"UEBPI",  "URRBPI", "UEBMI",
-                                                             "URRBMI", "HPF",    "MLG"};
-  const size_t dash = scheme_id.find('-');
-  const std::string_view kind = scheme_id.substr(0, dash);
-  const bool known_kind = std::find(kKinds.begin(), kKinds.end(), kind) != kKinds.end();
-  const std::string_view region =
-      dash == std::string_view::npos ? std::string_view() : scheme_id.substr(dash + 1);
-  if (!known_kind || region.size() != 6 || !std::all_of(region.begin(), region.end(), IsDigit)) {
-    return absl::InvalidArgumentError(
-        StrCat("scheme_id \"", scheme_id.substr(0, 32),
-               "\" is not KIND-REGION (KIND one of UEBPI, URRBPI, UEBMI, URRBMI, HPF, MLG; "
-               "REGION 6 digits)"));
-  }
-  return absl::OkStatus();
+  return ParseSchemeId(scheme_id).status();
 }
 
 absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes) {
@@ -74,14 +62,12 @@ absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes) {
     return absl::InvalidArgumentError(
         "entry is not in canonical protobuf encoding (unknown, repeated or reordered fields)");
   }
-  if (absl::Status s = ValidateSchemeId(entry.scheme_id()); !s.ok()) return s;
-  if (absl::Status s = ValidatePersonId(entry.person_id()); !s.ok()) return s;
+  PBL_ASSIGN_OR_RETURN(const SchemeId scheme, ParseSchemeId(entry.scheme_id()));
+  PBL_RETURN_IF_ERROR(ValidatePersonId(entry.person_id()));
   if (entry.node_time_unix_ms() <= 0) {
     return absl::InvalidArgumentError("node_time_unix_ms must be positive");
   }
-  if (entry.body_case() == v1::Entry::BODY_NOT_SET) {
-    return absl::InvalidArgumentError("body is not set");
-  }
+  PBL_RETURN_IF_ERROR(ValidateEntryBody(entry, scheme));
   return EntryKeyFields{entry.person_id(), entry.scheme_id()};
 }
 

@@ -4,31 +4,18 @@
 #include <array>
 
 #include "crypto/strings.h"
+#include "ledger/calendar.h"
+#include "ledger/scheme.h"
 
 namespace pbl::ledger {
 
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-int Digits(std::string_view s) {
-  int v = 0;
+int32_t Digits(std::string_view s) {
+  int32_t v = 0;
   for (char c : s) v = v * 10 + (c - '0');
   return v;
-}
-
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int year, int month) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && IsLeapYear(year) ? 29 : kDays[static_cast<size_t>(month - 1)];
-}
-
-// The provinces of GB/T 2260 (including Taiwan, Hong Kong and Macao).
-bool IsProvinceCode(int code) {
-  static constexpr std::array<int, 34> kProvinces = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34,
-                                                     35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-                                                     53, 54, 61, 62, 63, 64, 65, 71, 81, 82};
-  return std::find(kProvinces.begin(), kProvinces.end(), code) != kProvinces.end();
 }
 
 }  // namespace
@@ -57,8 +44,7 @@ absl::Status ValidatePersonId(std::string_view id) {
   const int year = Digits(id.substr(6, 4));
   const int month = Digits(id.substr(10, 2));
   const int day = Digits(id.substr(12, 2));
-  if (year < 1900 || year > 2099 || month < 1 || month > 12 || day < 1 ||
-      day > DaysInMonth(year, month)) {
+  if (year > 2099 || !IsRealDate(year, month, day)) {
     return bad("birth date ", id.substr(6, 8), " is not a real date");
   }
   const char check = PersonIdCheckCharacter(id.substr(0, 17));
@@ -67,5 +53,11 @@ absl::Status ValidatePersonId(std::string_view id) {
   }
   return absl::OkStatus();
 }
+
+Date PersonBirthDate(std::string_view id) {
+  return Date{Digits(id.substr(6, 4)), Digits(id.substr(10, 2)), Digits(id.substr(12, 2))};
+}
+
+bool PersonIsMale(std::string_view id) { return (id[16] - '0') % 2 == 1; }
 
 }  // namespace pbl::ledger

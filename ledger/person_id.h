@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "ledger/calendar.h"
 
 namespace pbl::ledger {
 
@@ -15,6 +16,10 @@ char PersonIdCheckCharacter(std::string_view first17);
 // INVALID_ARGUMENT saying what is wrong unless `person_id` has 18 characters, a province code of
 // GB/T 2260, a real birth date (years 1900-2099) and the right check character.
 absl::Status ValidatePersonId(std::string_view person_id);
+
+// The birth date and sex (odd 17th digit: male) of a person id that ValidatePersonId accepted.
+Date PersonBirthDate(std::string_view person_id);
+bool PersonIsMale(std::string_view person_id);
 
 }  // namespace pbl::ledger
 
