@@ -7,7 +7,7 @@ set -euo pipefail
 
 run_packages=(
   g++ cmake ninja-build pkg-config
-  libsodium-dev libabsl-dev libcli11-dev
+  libsodium-dev libabsl-dev libcli11-dev libtomlplusplus-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
 )
 test_packages=(
