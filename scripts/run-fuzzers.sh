@@ -16,7 +16,7 @@ fi
 
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
-targets=(checkpoint_fuzzer note_fuzzer tlog_proof_fuzzer verifier_key_fuzzer)
+targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer tlog_proof_fuzzer verifier_key_fuzzer)
 
 cmake --preset fuzz >/dev/null
 # Only the fuzz targets: a break elsewhere must not stop the parsers from being fuzzed.
