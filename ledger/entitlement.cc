@@ -44,7 +44,8 @@ absl::Status CheckHistory(std::string_view person_id, const History& history) {
       return absl::InvalidArgumentError(
           StrCat("history entry ", history[i].index, " belongs to another person"));
     }
-    if (i > 0 && history[i].index <= history[i - 1].index) {
+    if (i > 0 && std::pair(history[i].log, history[i].index) <=
+                     std::pair(history[i - 1].log, history[i - 1].index)) {
       return absl::InvalidArgumentError(
           StrCat("history is not in log order at entry ", history[i].index));
     }
@@ -56,10 +57,12 @@ absl::Status ApplyCorrection(const History& history, const HistoryEntry& at,
                              std::string_view scheme, Gathered* g) {
   const v1::Correction& c = at.entry.correction();
   const auto target =
-      std::lower_bound(history.begin(), history.end(), c.corrects_index(),
-                       [](const HistoryEntry& h, uint64_t index) { return h.index < index; });
-  if (target == history.end() || target->index != c.corrects_index() || target->index >= at.index ||
-      target->entry.scheme_id() != scheme) {
+      std::lower_bound(history.begin(), history.end(), std::pair(at.log, c.corrects_index()),
+                       [](const HistoryEntry& h, const std::pair<uint32_t, uint64_t>& key) {
+                         return std::pair(h.log, h.index) < key;
+                       });
+  if (target == history.end() || target->log != at.log || target->index != c.corrects_index() ||
+      target->index >= at.index || target->entry.scheme_id() != scheme) {
     return absl::InvalidArgumentError(
         StrCat("correction ", at.index, " refers to ", c.corrects_index(),
                ", which is not an earlier entry of this person in ", scheme));

@@ -16,13 +16,16 @@
 
 namespace pbl::ledger {
 
-// One entry of a person's history with its log index (corrections refer to indices).
+// One entry of a person's history with its log index (corrections refer to indices). A history
+// may join entries of several logs (a transfer package from another node and this node's own
+// entries): `log` tells them apart, and a correction refers to an index in its own log.
 struct HistoryEntry {
   uint64_t index = 0;
   v1::Entry entry;
+  uint32_t log = 0;
 };
-// A person's entries in any schemes, in log order (increasing index). Entries of other persons
-// are an error.
+// A person's entries in any schemes, ordered by (log, index). Entries of other persons are an
+// error.
 using History = std::vector<HistoryEntry>;
 
 // Months credited from one transfer in.
@@ -90,8 +93,8 @@ struct Entitlement {
   std::vector<std::string> finished_transfer_ids;  // moved in or out, or voided
 };
 
-// INVALID_ARGUMENT for a history that names another person, is out of log order, or has a
-// correction of an entry that is not an earlier contribution or premium of the same person and
+// INVALID_ARGUMENT for a history that names another person, is not ordered by (log, index), or has
+// a correction of an entry that is not an earlier contribution or premium of the same person and
 // scheme; FAILED_PRECONDITION when a rule needed is not in effect.
 absl::StatusOr<Entitlement> ComputeEntitlement(const RuleSet& rules, std::string_view person_id,
                                                const History& history, const SchemeId& scheme,

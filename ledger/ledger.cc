@@ -318,6 +318,7 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
     r->done.set_value(AppendResult{first, count, frontier_.size(), *note});
     first += count;
   }
+  if (options_.on_group) options_.on_group(group.size(), frontier_.size() - old_size);
 }
 
 absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {

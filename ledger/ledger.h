@@ -39,6 +39,9 @@ struct LedgerOptions {
   std::string origin;
   // The node's signing key; it must outlive the ledger.
   const crypto::SigningKey* key = nullptr;
+  // Called by the sequencer after each durable group with its number of appends and entries
+  // (for metrics); must be fast and thread-safe.
+  std::function<void(size_t appends, int64_t entries)> on_group;
 };
 
 struct AppendResult {

@@ -9,9 +9,11 @@ run_packages=(
   g++ cmake ninja-build pkg-config
   libsodium-dev libabsl-dev libcli11-dev libtomlplusplus-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev
+  openssl
 )
 test_packages=(
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
   golang-go golang-golang-x-mod-dev
 )

@@ -433,7 +433,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Flags& flags, const fs:
   options.sync = flags.sync;
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(path.string(), options);
   if (!storage.ok()) return storage.status();
-  return Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key});
+  return Ledger::Open(
+      std::move(*storage),
+      LedgerOptions{.origin = std::string(kOrigin), .key = &key, .on_group = nullptr});
 }
 
 absl::StatusOr<WriteResult> RunLedgerAppends(const Flags& flags, const fs::path& path,
@@ -476,7 +478,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> TimedOpen(const Flags& flags, const fs::
   const Clock::time_point opened = Clock::now();
   if (!storage.ok()) return storage.status();
   absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key});
+      Ledger::Open(std::move(*storage),
+                   LedgerOptions{.origin = std::string(kOrigin), .key = &key, .on_group = nullptr});
   const Clock::time_point done = Clock::now();
   timing->storage_ms = Seconds(opened - start) * 1e3;
   timing->ledger_ms = Seconds(done - opened) * 1e3;

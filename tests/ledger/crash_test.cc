@@ -186,8 +186,8 @@ class CrashTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
     EXPECT_TRUE(storage.ok()) << storage.status();
     if (!storage.ok()) return nullptr;
-    absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-        Ledger::Open(std::move(*storage), LedgerOptions{kOrigin, &*key_});
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
+        std::move(*storage), LedgerOptions{.origin = kOrigin, .key = &*key_, .on_group = nullptr});
     EXPECT_TRUE(ledger.ok()) << ledger.status();
     return ledger.ok() ? std::move(*ledger) : nullptr;
   }

@@ -70,7 +70,9 @@ class FaultTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  LedgerOptions Options() { return LedgerOptions{std::string(kOrigin), &key_}; }
+  LedgerOptions Options() {
+    return LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr};
+  }
 
   absl::StatusOr<std::unique_ptr<FaultyStorage>> OpenFaultyStorage() {
     absl::StatusOr<std::unique_ptr<Storage>> rocks = OpenRocksStorage(dir_.string());

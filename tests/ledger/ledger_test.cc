@@ -39,8 +39,9 @@ class LedgerTest : public ::testing::Test {
     ledger_.reset();
     absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
     ASSERT_TRUE(storage.ok()) << storage.status();
-    absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-        Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key_});
+    absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
+        std::move(*storage),
+        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     ledger_ = std::move(*ledger);
   }
@@ -257,7 +258,9 @@ TEST_F(LedgerTest, LogOfAnotherKeyDoesNotOpen) {
   ledger_.reset();
   crypto::SigningKey other = crypto::SigningKey::Generate();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> storage, OpenRocksStorage(dir_.string()));
-  EXPECT_THAT(Ledger::Open(std::move(storage), LedgerOptions{std::string(kOrigin), &other}),
+  EXPECT_THAT(Ledger::Open(std::move(storage),
+                           LedgerOptions{
+                               .origin = std::string(kOrigin), .key = &other, .on_group = nullptr}),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checkpoint")));
 }
 

@@ -170,7 +170,9 @@ class TamperTest : public ::testing::Test {
   absl::StatusOr<std::unique_ptr<Ledger>> Open() {
     absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
     if (!storage.ok()) return storage.status();
-    return Ledger::Open(std::move(*storage), LedgerOptions{std::string(kOrigin), &key_});
+    return Ledger::Open(
+        std::move(*storage),
+        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
   }
 
   // What a tampered log reports: Open's error if it does not open, else Verify's result.

@@ -1,0 +1,85 @@
+// The node's configuration: a TOML file (specs/node-config.md). LoadNodeConfig parses and checks
+// it; the node reads only the typed NodeConfig. Relative paths in the file are resolved against
+// the file's folder. Pure apart from reading the file; thread-safe.
+#ifndef PBL_RPC_CONFIG_H_
+#define PBL_RPC_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pbl::rpc {
+
+struct PeerConfig {
+  std::string id;                    // the peer's node id, e.g. "anhui"
+  std::string address;               // host:port of its gRPC server
+  std::string verifier_key;          // its C2SP note verifier key (checkpoints, packages, receipts)
+  std::string identity;              // the common name of the client certificate it presents
+  std::vector<std::string> schemes;  // the schemes it hosts, e.g. UEBPI-340000
+};
+
+struct TlsConfig {
+  std::string cert_file;       // PEM server certificate (also used as client cert to peers)
+  std::string key_file;        // PEM private key of cert_file
+  std::string client_ca_file;  // PEM CA that signs administrator, auditor and peer certificates
+};
+
+// Testing only: a seeded fault plan applied to this node's outgoing peer calls. Refused unless
+// the node listens on a loopback address.
+struct FaultPlanConfig {
+  uint64_t seed = 0;
+  int32_t drop_request_percent = 0;   // the call never reaches the peer
+  int32_t drop_response_percent = 0;  // the peer acts, the answer is lost
+  int32_t duplicate_percent = 0;      // the call is sent twice
+  int32_t delay_ms_max = 0;           // each call waits 0..delay_ms_max first
+};
+
+struct NodeConfig {
+  std::string node_id;               // [node] id: 1-32 of [a-z0-9-]
+  std::string origin;                // [node] origin: the log origin and signing key name
+  std::vector<std::string> schemes;  // [node] schemes hosted (validated scheme ids), >= 1
+  std::string data_dir;              // [node] data_dir: the log and the transfer state
+  std::string listen;                // [node] listen: host:port (port 0: any free port)
+  std::string signing_key_file;      // [node] signing_key: Go note private key file (0600)
+  std::string metrics_listen;        // [node] metrics_listen: host:port, empty for none
+  std::string rules_dir;             // [node] rules_dir: empty for the compiled-in rules
+
+  // [tls]; absent only with [node] dev_plaintext = true, which is refused on a non-loopback
+  // listen address.
+  std::optional<TlsConfig> tls;
+  bool dev_plaintext = false;
+
+  std::vector<PeerConfig> peers;  // [[peer]]
+
+  // [access]: certificate common names.
+  std::vector<std::string> administrators;
+  std::vector<std::string> auditors;
+
+  // [limits]
+  int32_t max_batch_entries = 10'000;
+  int32_t max_message_bytes = 64 << 20;
+  int32_t transfer_deadline_seconds = 900;  // a transfer not finished by then is voided
+  int32_t worker_token_max_seconds = 86'400 * 30;
+
+  std::optional<FaultPlanConfig> fault_plan;  // [testing]
+};
+
+// Reads and checks the file. INVALID_ARGUMENT "FILE:LINE: message" naming the key for: TOML
+// syntax errors, unknown keys or tables, missing required keys, wrong types, a bad node id,
+// scheme id, address or verifier key, duplicate peer ids or identities, an identity in two roles,
+// limits out of range, plaintext or a fault plan on a non-loopback address. NOT_FOUND if the
+// file cannot be read.
+absl::StatusOr<NodeConfig> LoadNodeConfig(const std::string& path);
+absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& file_name,
+                                           const std::string& base_dir);
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopbackHost(std::string_view host_port);
+
+}  // namespace pbl::rpc
+
+#endif  // PBL_RPC_CONFIG_H_

@@ -1,0 +1,23 @@
+// The node's structured log (spdlog, one line per event, key=value fields). Person ids are never
+// printed in full: MaskPersonId keeps the region and the last two characters.
+#ifndef PBL_RPC_LOG_H_
+#define PBL_RPC_LOG_H_
+
+#include <string>
+#include <string_view>
+
+namespace pbl::rpc {
+
+// "310104********12X" style: the 6-digit region, then asterisks, then the last 2 characters.
+std::string MaskPersonId(std::string_view person_id);
+
+// Sets up the process-wide logger: to stderr, with the node id in every line.
+void InitLogging(std::string_view node_id);
+
+// One event: `LogInfo("append", "entries=12 first_index=40")`.
+void LogInfo(std::string_view event, std::string_view fields);
+void LogWarning(std::string_view event, std::string_view fields);
+
+}  // namespace pbl::rpc
+
+#endif  // PBL_RPC_LOG_H_

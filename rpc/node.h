@@ -1,0 +1,42 @@
+// One node (the daemon pbld): its log, rules, transfer state, peers and gRPC server, put
+// together from a NodeConfig. Create opens everything and recovers interrupted transfers;
+// Start serves; Shutdown stops accepting calls, lets in-flight calls finish (appends complete or
+// fail cleanly), stops the transfer worker and closes the stores. Thread-safe.
+#ifndef PBL_RPC_NODE_H_
+#define PBL_RPC_NODE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rpc/config.h"
+
+namespace pbl::rpc {
+
+class Node {
+ public:
+  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeConfig config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Starts the gRPC server (and the metrics endpoint, if configured) and the transfer worker.
+  absl::Status Start();
+  // The address the server listens on, with the real port when the config asked for port 0.
+  std::string listen_address() const;
+  // Blocks until Shutdown is called from another thread.
+  void Wait();
+  void Shutdown();
+
+ private:
+  struct State;
+  explicit Node(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// The daemon's main: `pbld --config FILE`. Returns the process exit code.
+int PbldMain(int argc, char** argv);
+
+}  // namespace pbl::rpc
+
+#endif  // PBL_RPC_NODE_H_

@@ -1,0 +1,86 @@
+#include "rpc/transfer_store.h"
+
+#include "crypto/status_macros.h"
+#include "crypto/strings.h"
+
+namespace pbl::rpc {
+
+namespace {
+
+// "T" + id + "\0" + role digit: ids sort as they are, both roles of an id together.
+std::string Key(std::string_view transfer_id, v1::TransferRole role) {
+  return StrCat("T", transfer_id, std::string_view("\0", 1), static_cast<int>(role));
+}
+
+absl::StatusOr<v1::TransferRecord> Parse(std::string_view key, std::string_view value) {
+  v1::TransferRecord record;
+  if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(StrCat("transfer record ", key.substr(1, 64), " does not parse"));
+  }
+  return record;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TransferStore>> TransferStore::Open(const std::string& path) {
+  PBL_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Storage> storage, ledger::OpenRocksStorage(path));
+  return std::make_unique<TransferStore>(std::move(storage));
+}
+
+TransferStore::TransferStore(std::unique_ptr<ledger::Storage> storage)
+    : storage_(std::move(storage)) {}
+
+absl::StatusOr<std::optional<v1::TransferRecord>> TransferStore::Get(std::string_view transfer_id,
+                                                                     v1::TransferRole role) const {
+  const std::string key = Key(transfer_id, role);
+  absl::StatusOr<std::string> value = storage_->Get(key);
+  if (absl::IsNotFound(value.status())) return std::nullopt;
+  if (!value.ok()) return value.status();
+  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, Parse(key, *value));
+  return record;
+}
+
+absl::Status TransferStore::Put(const v1::TransferRecord& record) {
+  std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
+  batch->Put(Key(record.status().transfer_id(), record.status().role()),
+             record.SerializeAsString());
+  return storage_->Commit(*batch);
+}
+
+absl::Status TransferStore::ForEach(
+    const std::function<bool(const v1::TransferRecord&)>& fn) const {
+  absl::Status parse_error;
+  PBL_RETURN_IF_ERROR(storage_->Scan("T", "U", [&](std::string_view key, std::string_view value) {
+    absl::StatusOr<v1::TransferRecord> record = Parse(key, value);
+    if (!record.ok()) {
+      parse_error = record.status();
+      return false;
+    }
+    return fn(*record);
+  }));
+  return parse_error;
+}
+
+absl::StatusOr<std::vector<v1::TransferRecord>> TransferStore::List(std::string_view after_id,
+                                                                    v1::TransferState state,
+                                                                    size_t limit) const {
+  std::vector<v1::TransferRecord> out;
+  absl::Status parse_error;
+  const std::string start =
+      after_id.empty() ? "T" : StrCat("T", after_id, std::string_view("\1", 1));
+  PBL_RETURN_IF_ERROR(storage_->Scan(start, "U", [&](std::string_view key, std::string_view value) {
+    absl::StatusOr<v1::TransferRecord> record = Parse(key, value);
+    if (!record.ok()) {
+      parse_error = record.status();
+      return false;
+    }
+    if (state == v1::TRANSFER_STATE_UNSPECIFIED || record->status().state() == state) {
+      out.push_back(*std::move(record));
+    }
+    return out.size() < limit;
+  }));
+  PBL_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+}  // namespace pbl::rpc

@@ -1,0 +1,40 @@
+// The node's durable record of its transfers (TransferRecord in node.proto), one per transfer
+// id and role, in its own RocksDB beside the log. The log is the truth; a record says where the
+// protocol stands and keeps the package and receipt that are not in the log. Every write is
+// synced. Thread-safe.
+#ifndef PBL_RPC_TRANSFER_STORE_H_
+#define PBL_RPC_TRANSFER_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ledger/storage.h"
+#include "pbl/v1/node.pb.h"
+
+namespace pbl::rpc {
+
+class TransferStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<TransferStore>> Open(const std::string& path);
+  explicit TransferStore(std::unique_ptr<ledger::Storage> storage);
+
+  // nullopt when there is none; DATA_LOSS if the stored record does not parse.
+  absl::StatusOr<std::optional<v1::TransferRecord>> Get(std::string_view transfer_id,
+                                                        v1::TransferRole role) const;
+  absl::Status Put(const v1::TransferRecord& record);
+  // Every record in id order (both roles), until `fn` returns false.
+  absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn) const;
+  // Up to `limit` records after `after_id` in id order, optionally only one state.
+  absl::StatusOr<std::vector<v1::TransferRecord>> List(std::string_view after_id,
+                                                       v1::TransferState state, size_t limit) const;
+
+ private:
+  std::unique_ptr<ledger::Storage> storage_;
+};
+
+}  // namespace pbl::rpc
+
+#endif  // PBL_RPC_TRANSFER_STORE_H_

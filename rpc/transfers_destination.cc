@@ -1,0 +1,240 @@
+// TransferManager, destination side: verifying the source's package, crediting, the receipt,
+// and answering the source's Resolve.
+#include "crypto/status_macros.h"
+#include "crypto/strings.h"
+#include "ledger/entry_body_validation.h"
+#include "ledger/entry_validation.h"
+#include "ledger/transfer_plan.h"
+#include "rpc/log.h"
+#include "rpc/proofs.h"
+#include "rpc/transfers.h"
+
+namespace pbl::rpc {
+
+namespace {
+
+// The fields of the package that must equal the destination's own record of the request.
+absl::Status MatchRequest(const v1::TransferPackage& p, const v1::TransferStatus& s) {
+  const auto mismatch = [](std::string_view field) {
+    return absl::InvalidArgumentError(StrCat("package ", field, " differs from the request"));
+  };
+  if (p.transfer_id() != s.transfer_id()) return mismatch("transfer_id");
+  if (p.source_node_id() != s.source_node_id()) return mismatch("source_node_id");
+  if (p.destination_node_id() != s.destination_node_id()) return mismatch("destination_node_id");
+  if (p.person_id() != s.person_id()) return mismatch("person_id");
+  if (p.source_scheme_id() != s.source_scheme_id()) return mismatch("source_scheme_id");
+  if (p.destination_scheme_id() != s.destination_scheme_id()) {
+    return mismatch("destination_scheme_id");
+  }
+  if (p.date() != s.date()) return mismatch("date");
+  if (p.officially_approved() != s.officially_approved()) return mismatch("officially_approved");
+  if (p.deadline_unix_ms() != s.deadline_unix_ms()) return mismatch("deadline_unix_ms");
+  return absl::OkStatus();
+}
+
+// Every entry proved, of the person and the source scheme, in log order, ending with the
+// transfer_initiated entry of this transfer that carries the package's figures. Fills the
+// history (log 1) the destination plans with.
+absl::Status CheckPackageEntries(const v1::TransferPackage& p, const crypto::Checkpoint& cp,
+                                 ledger::History* history) {
+  if (p.entries().empty()) return absl::InvalidArgumentError("package has no entries");
+  uint64_t previous = 0;
+  for (int i = 0; i < p.entries_size(); ++i) {
+    const v1::ProvenEntry& proven = p.entries(i);
+    if (i > 0 && proven.index() <= previous) {
+      return absl::InvalidArgumentError("package entries are not in log order");
+    }
+    previous = proven.index();
+    PBL_RETURN_IF_ERROR(VerifyProvenEntry(proven, cp));
+    PBL_RETURN_IF_ERROR(ledger::ValidateEntry(proven.entry()).status());
+    ledger::HistoryEntry h;
+    h.index = proven.index();
+    h.log = 1;
+    h.entry.ParseFromString(proven.entry());
+    if (h.entry.person_id() != p.person_id() || h.entry.scheme_id() != p.source_scheme_id()) {
+      return absl::InvalidArgumentError(
+          StrCat("package entry ", proven.index(), " is not the person's in the source scheme"));
+    }
+    history->push_back(std::move(h));
+  }
+  const v1::Entry& last = history->back().entry;
+  if (!last.has_transfer_initiated() ||
+      last.transfer_initiated().transfer_id() != p.transfer_id() ||
+      last.transfer_initiated().figures().SerializeAsString() != p.figures().SerializeAsString()) {
+    return absl::InvalidArgumentError(
+        "package does not end with this transfer's transfer_initiated entry and its figures");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status TransferManager::CreditOrReject(const std::string& transfer_id,
+                                             const v1::PrepareResponse& answer) {
+  PBL_ASSIGN_OR_RETURN(v1::TransferRecord peek, Load(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
+  std::lock_guard<std::mutex> lock(PersonLock(peek.status().person_id()));
+  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, Load(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
+  const v1::TransferStatus& s = record.status();
+  if (s.state() != v1::TRANSFER_STATE_REQUESTED || !record.logged()) return absl::OkStatus();
+  if (answer.has_voided_reason()) {
+    return RecordDestinationVoid(record, StrCat("the source refused: ", answer.voided_reason()),
+                                 false);
+  }
+  if (node_.now_ms() > s.deadline_unix_ms()) {
+    return RecordDestinationVoid(record, "the deadline passed before the package was credited",
+                                 true);
+  }
+  ledger::History history;
+  v1::TransferPackage package;
+  if (absl::Status bad = VerifyPackage(s, answer.package(), &package, &history); !bad.ok()) {
+    LogWarning("transfer_package_refused",
+               StrCat("transfer=", transfer_id, " reason=\"", ToStd(bad.message()), "\""));
+    return RecordDestinationVoid(record, StrCat("package refused: ", ToStd(bad.message())), true);
+  }
+  absl::StatusOr<v1::TransferFigures> figures = PlanWithPackage(s, std::move(history));
+  if (!figures.ok()) {
+    return RecordDestinationVoid(
+        record, StrCat("the rules refuse: ", ToStd(figures.status().message())), true);
+  }
+  if (figures->SerializeAsString() != package.figures().SerializeAsString()) {
+    return RecordDestinationVoid(
+        record, "the source's figures differ from what the rules give for its entries", true);
+  }
+  return Credit(std::move(record), answer.package(), *figures, package);
+}
+
+absl::Status TransferManager::VerifyPackage(const v1::TransferStatus& s,
+                                            const v1::SignedMessage& signed_package,
+                                            v1::TransferPackage* package,
+                                            ledger::History* history) const {
+  const crypto::Ed25519PublicKey* key = nullptr;
+  const crypto::NoteVerifier* verifier = nullptr;
+  PBL_RETURN_IF_ERROR(VerifierFor(s.source_node_id(), &key, &verifier));
+  PBL_RETURN_IF_ERROR(VerifySignedMessage(*key, kPackageContext, signed_package));
+  if (!package->ParseFromString(signed_package.body())) {
+    return absl::InvalidArgumentError("package does not parse");
+  }
+  PBL_RETURN_IF_ERROR(MatchRequest(*package, s));
+  PBL_ASSIGN_OR_RETURN(const crypto::Checkpoint checkpoint,
+                       OpenCheckpointAs(package->checkpoint(), *verifier, "package checkpoint"));
+  return CheckPackageEntries(*package, checkpoint, history);
+}
+
+absl::StatusOr<v1::TransferFigures> TransferManager::PlanWithPackage(const v1::TransferStatus& s,
+                                                                     ledger::History package) {
+  // The destination's own entries of the person, but not those of the source scheme (a
+  // transfer within this node: the package holds them).
+  PBL_ASSIGN_OR_RETURN(ledger::History own, ReadHistory(node_, s.person_id(), ""));
+  ledger::History history;
+  for (ledger::HistoryEntry& h : own) {
+    if (h.entry.scheme_id() != s.source_scheme_id()) history.push_back(std::move(h));
+  }
+  for (ledger::HistoryEntry& h : package) history.push_back(std::move(h));
+  ledger::TransferRequest request;
+  request.source = *ledger::ParseSchemeId(s.source_scheme_id());
+  request.destination = *ledger::ParseSchemeId(s.destination_scheme_id());
+  PBL_ASSIGN_OR_RETURN(request.date, ledger::ParseDate(s.date()));
+  request.officially_approved = s.officially_approved();
+  request.transfer_id = s.transfer_id();
+  return ledger::PlanTransfer(*node_.rules, s.person_id(), history, request);
+}
+
+absl::Status TransferManager::Credit(v1::TransferRecord record,
+                                     const v1::SignedMessage& signed_package,
+                                     const v1::TransferFigures& figures,
+                                     const v1::TransferPackage& package) {
+  *record.mutable_package() = signed_package;
+  *record.mutable_status()->mutable_figures() = figures;
+  record.mutable_status()->set_state(v1::TRANSFER_STATE_CREDITED);
+  record.mutable_status()->set_updated_unix_ms(node_.now_ms());
+  record.set_logged(false);
+  PBL_RETURN_IF_ERROR(Save(record));
+  const v1::TransferStatus& s = record.status();
+  v1::Entry e;
+  e.set_person_id(s.person_id());
+  e.set_scheme_id(s.destination_scheme_id());
+  v1::TransferIn* in = e.mutable_transfer_in();
+  in->set_transfer_id(s.transfer_id());
+  in->set_source_node_id(s.source_node_id());
+  in->set_source_scheme_id(s.source_scheme_id());
+  in->set_date(s.date());
+  *in->mutable_figures() = figures;
+  PBL_ASSIGN_OR_RETURN(const crypto::Checkpoint source_checkpoint,
+                       crypto::ParseCheckpoint(crypto::ParseNote(package.checkpoint())->text));
+  in->set_source_tree_size(static_cast<uint64_t>(source_checkpoint.size));
+  in->set_source_root_hash(
+      std::string(source_checkpoint.root.begin(), source_checkpoint.root.end()));
+  in->set_source_entry_count(static_cast<uint32_t>(package.entries_size()));
+  PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended, AppendEntry(node_, std::move(e)));
+  PBL_ASSIGN_OR_RETURN(*record.mutable_receipt(),
+                       MakeReceipt(s, figures, appended.first_index, appended));
+  record.set_logged(true);
+  record.set_end_index(static_cast<uint64_t>(appended.first_index));
+  PBL_RETURN_IF_ERROR(Save(record));
+  NoteState(v1::TRANSFER_STATE_REQUESTED, v1::TRANSFER_STATE_CREDITED);
+  LogInfo("transfer_credited",
+          StrCat("transfer=", s.transfer_id(), " person=", MaskPersonId(s.person_id()),
+                 " index=", appended.first_index));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SignedMessage> TransferManager::MakeReceipt(const v1::TransferStatus& s,
+                                                               const v1::TransferFigures& figures,
+                                                               int64_t transfer_in_index,
+                                                               const ledger::AppendResult& head) {
+  v1::TransferReceipt receipt;
+  receipt.set_transfer_id(s.transfer_id());
+  receipt.set_destination_node_id(node_.config->node_id);
+  *receipt.mutable_figures() = figures;
+  receipt.set_checkpoint(head.checkpoint);
+  PBL_ASSIGN_OR_RETURN(std::string bytes, node_.ledger->GetEntry(transfer_in_index));
+  PBL_ASSIGN_OR_RETURN(
+      *receipt.mutable_transfer_in(),
+      ProveEntry(*node_.ledger, transfer_in_index, std::move(bytes), head.tree_size));
+  return SignMessage(*node_.key, kReceiptContext, receipt.SerializeAsString());
+}
+
+absl::StatusOr<v1::ResolveResponse> TransferManager::HandleResolve(
+    const v1::ResolveRequest& request, std::string_view caller) {
+  PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(request.transfer_id()));
+  v1::ResolveResponse response;
+  absl::StatusOr<v1::TransferRecord> peek =
+      Load(request.transfer_id(), v1::TRANSFER_ROLE_DESTINATION);
+  if (absl::IsNotFound(peek.status())) {
+    // Never requested here (or the request was lost): a tombstone makes sure it never will be.
+    v1::TransferRecord tombstone;
+    tombstone.mutable_status()->set_transfer_id(request.transfer_id());
+    tombstone.mutable_status()->set_role(v1::TRANSFER_ROLE_DESTINATION);
+    tombstone.mutable_status()->set_state(v1::TRANSFER_STATE_VOIDED);
+    tombstone.mutable_status()->set_source_node_id(std::string(caller));
+    tombstone.mutable_status()->set_reason("unknown at the destination when the source asked");
+    tombstone.set_logged(true);
+    PBL_RETURN_IF_ERROR(Save(tombstone));
+    response.set_voided_reason(tombstone.status().reason());
+    return response;
+  }
+  PBL_RETURN_IF_ERROR(peek.status());
+  if (peek->status().source_node_id() != caller) {
+    return absl::PermissionDeniedError("only the transfer's source may resolve it");
+  }
+  std::lock_guard<std::mutex> lock(PersonLock(peek->status().person_id()));
+  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record,
+                       Load(request.transfer_id(), v1::TRANSFER_ROLE_DESTINATION));
+  if (!record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
+  switch (record.status().state()) {
+    case v1::TRANSFER_STATE_REQUESTED:
+      PBL_RETURN_IF_ERROR(RecordDestinationVoid(
+          record, "the source asked after the deadline; never credited", false));
+      response.set_voided_reason("the source asked after the deadline; never credited");
+      return response;
+    case v1::TRANSFER_STATE_CREDITED:
+    case v1::TRANSFER_STATE_COMPLETED:
+      *response.mutable_receipt() = record.receipt();
+      return response;
+    default:
+      response.set_voided_reason(record.status().reason());
+      return response;
+  }
+}
+
+}  // namespace pbl::rpc

@@ -1,0 +1,149 @@
+// Two real pbld processes on loopback with mutual TLS, for the integration and fault tests: a
+// Shanghai node (UEBPI-310000, URRBPI-310000) and an Anhui node (UEBPI-340000, URRBPI-340000),
+// certificates made with openssl in the test, clients through the real client library.
+#ifndef PBL_TESTS_RPC_CLUSTER_H_
+#define PBL_TESTS_RPC_CLUSTER_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ed25519.h"
+#include "crypto/key_file.h"
+#include "crypto/note.h"
+#include "pbl/v1/entry.pb.h"
+#include "rpc/client.h"
+#include "tests/testing/node_harness.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/tls_certs.h"
+
+namespace pbl::testing {
+
+inline constexpr int kShanghai = 0;
+inline constexpr int kAnhui = 1;
+
+struct ClusterOptions {
+  std::optional<FaultPlanSpec> fault_plan;  // on both nodes (seeds differ per node)
+  int transfer_deadline_seconds = 60;
+};
+
+class Cluster {
+ public:
+  // Makes the PKI, keys and configs under a fresh directory and starts both nodes.
+  void Start(const std::string& tag, const ClusterOptions& options = {}) {
+    dir_ = FreshTestDir(tag);
+    absl::StatusOr<TestPki> pki = MakeTestPki(dir_ + "/pki", {"shanghai", "anhui"},
+                                              {"admin-sh", "admin-ah", "auditor", "stranger"});
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = *pki;
+    const char* ids[2] = {"shanghai", "anhui"};
+    const std::vector<std::string> schemes[2] = {{"UEBPI-310000", "URRBPI-310000"},
+                                                 {"UEBPI-340000", "URRBPI-340000"}};
+    for (int i = 0; i < 2; ++i) {
+      NodeSpec spec;
+      spec.id = ids[i];
+      spec.schemes = schemes[i];
+      spec.port = FreeLoopbackPort();
+      spec.dir = dir_ + "/" + ids[i];
+      spec.origin = TestOrigin(ids[i]);
+      crypto::SigningKey key = crypto::SigningKey::Generate();
+      spec.signing_key = *crypto::FormatPrivateKey(spec.origin, key);
+      spec.verifier_key =
+          crypto::FormatVerifierKey(spec.origin, crypto::kSignatureTypeEd25519, key.public_key());
+      spec.tls = NodeTlsFiles(pki_, ids[i]);
+      spec.limits.transfer_deadline_seconds = options.transfer_deadline_seconds;
+      specs_.push_back(spec);
+    }
+    for (int i = 0; i < 2; ++i) {
+      AccessLists access{{i == kShanghai ? "admin-sh" : "admin-ah"}, {"auditor"}};
+      std::optional<FaultPlanSpec> plan = options.fault_plan;
+      if (plan) plan->seed += static_cast<uint64_t>(i) * 7919;
+      absl::StatusOr<std::string> config =
+          WriteNodeConfig(specs_[static_cast<size_t>(i)], PeersOf(specs_, ids[i]), access, plan);
+      ASSERT_TRUE(config.ok()) << config.status();
+      processes_.push_back(std::make_unique<NodeProcess>(specs_[static_cast<size_t>(i)]));
+      ASSERT_OK_NODE(StartNode(i));
+    }
+  }
+
+  absl::Status StartNode(int i) {
+    return processes_[static_cast<size_t>(i)]->Start(PBL_PBLD_PATH,
+                                                     specs_[static_cast<size_t>(i)].ConfigPath());
+  }
+  NodeProcess& process(int i) { return *processes_[static_cast<size_t>(i)]; }
+  const NodeSpec& spec(int i) const { return specs_[static_cast<size_t>(i)]; }
+  const TestPki& pki() const { return pki_; }
+  const std::string& dir() const { return dir_; }
+
+  // A client of node `i` with client certificate `name` (empty: no certificate).
+  std::unique_ptr<rpc::NodeClient> Client(int i, const std::string& name,
+                                          const std::string& token = "") const {
+    rpc::ClientOptions o;
+    o.address = specs_[static_cast<size_t>(i)].Address();
+    o.ca_file = pki_.ca_cert;
+    if (!name.empty()) {
+      o.cert_file = pki_.Cert(name);
+      o.key_file = pki_.Key(name);
+    }
+    o.token = token;
+    o.timeout_ms = 30'000;
+    return *rpc::NodeClient::Connect(o);
+  }
+  std::unique_ptr<rpc::NodeClient> Admin(int i) const {
+    return Client(i, i == kShanghai ? "admin-sh" : "admin-ah");
+  }
+
+ private:
+  static void ASSERT_OK_NODE(const absl::Status& s) { ASSERT_TRUE(s.ok()) << s; }
+
+  std::string dir_;
+  TestPki pki_;
+  std::vector<NodeSpec> specs_;
+  std::vector<std::unique_ptr<NodeProcess>> processes_;
+};
+
+// The n-th test person (valid GB 11643 id), born `birth_year`-05-10, male when `male`.
+inline std::string TestPerson(int n, int birth_year, bool male) {
+  char body[24];
+  std::snprintf(body, sizeof(body), "340104%04d0510%02d%d", birth_year, n % 100,
+                (n / 100 % 5) * 2 + (male ? 1 : 0));
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
+  return std::string(body, 17) + "10X98765432"[sum % 11];
+}
+
+// An enrolment and `months` monthly contributions from `first` (YYYY-MM) at `base_fen`, 8% to
+// the account, 16% to the pool.
+inline v1::AppendEntriesRequest EmployeeHistory(const std::string& person,
+                                                const std::string& scheme, int first_year,
+                                                int months, int64_t base_fen, bool male = true) {
+  v1::AppendEntriesRequest request;
+  v1::Entry* enrol = request.add_entries();
+  enrol->set_scheme_id(scheme);
+  enrol->set_person_id(person);
+  enrol->mutable_enrolment()->set_date(std::to_string(first_year) + "-01-01");
+  enrol->mutable_enrolment()->set_hukou_region("340100");
+  enrol->mutable_enrolment()->set_retirement_category(male ? v1::RETIREMENT_CATEGORY_MALE
+                                                           : v1::RETIREMENT_CATEGORY_FEMALE_STAFF);
+  for (int m = 0; m < months; ++m) {
+    v1::Entry* e = request.add_entries();
+    e->set_scheme_id(scheme);
+    e->set_person_id(person);
+    char period[16];
+    std::snprintf(period, sizeof(period), "%04d-%02d", first_year + m / 12, m % 12 + 1);
+    v1::MonthlyContribution* c = e->mutable_monthly_contribution();
+    c->set_period(period);
+    c->set_base_fen(base_fen);
+    c->set_personal_fen(base_fen * 8 / 100);
+    c->set_employer_fen(base_fen * 16 / 100);
+  }
+  return request;
+}
+
+}  // namespace pbl::testing
+
+#endif  // PBL_TESTS_RPC_CLUSTER_H_

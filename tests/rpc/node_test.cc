@@ -1,0 +1,329 @@
+// Integration tests: two real pbld processes on loopback with mutual TLS, driven through the
+// real client library (rpc/client.h).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "crypto/checkpoint.h"
+#include "crypto/merkle.h"
+#include "ledger/transfer_plan.h"
+#include "rpc/proofs.h"
+#include "tests/rpc/cluster.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = new Cluster();
+    cluster_->Start("node_test");
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
+
+  static std::unique_ptr<crypto::NoteVerifier> Verifier(int node) {
+    return crypto::MakeNoteVerifier(*crypto::ParseVerifierKey(cluster_->spec(node).verifier_key));
+  }
+
+  static Cluster* cluster_;
+};
+
+Cluster* NodeTest::cluster_ = nullptr;
+
+TEST_F(NodeTest, BothNodesServeHealth) {
+  EXPECT_OK(cluster_->Admin(kShanghai)->CheckHealth());
+  EXPECT_OK(cluster_->Client(kAnhui, "")->CheckHealth());
+}
+
+TEST_F(NodeTest, AppendedEntriesAreReadBackAndProvedAgainstTheSignedCheckpoint) {
+  auto admin = cluster_->Admin(kShanghai);
+  const std::string person = TestPerson(1, 1985, true);
+  ASSERT_OK_AND_ASSIGN(
+      const v1::AppendEntriesResponse appended,
+      admin->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2020, 24, 600'000)));
+  EXPECT_EQ(appended.count(), 25u);
+  const auto verifier = Verifier(kShanghai);
+  ASSERT_OK_AND_ASSIGN(const crypto::Checkpoint checkpoint,
+                       rpc::OpenCheckpointAs(appended.checkpoint(), *verifier, "checkpoint"));
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntriesResponse read,
+                       admin->GetEntries(appended.first_index(), 25));
+  ASSERT_EQ(read.entries_size(), 25);
+  for (int i = 0; i < 25; ++i) {
+    const uint64_t index = appended.first_index() + static_cast<uint64_t>(i);
+    ASSERT_OK_AND_ASSIGN(const v1::GetInclusionProofResponse proof,
+                         admin->GetInclusionProof(index, static_cast<uint64_t>(checkpoint.size)));
+    v1::ProvenEntry proven;
+    proven.set_index(index);
+    proven.set_entry(read.entries(i));
+    *proven.mutable_inclusion_proof() = proof.hashes();
+    EXPECT_OK(rpc::VerifyProvenEntry(proven, checkpoint));
+    proven.mutable_entry()->back() ^= 1;
+    EXPECT_THAT(rpc::VerifyProvenEntry(proven, checkpoint), StatusIs(absl::StatusCode::kDataLoss));
+  }
+  // A later checkpoint is consistent with this one.
+  ASSERT_OK(admin
+                ->AppendEntries(
+                    EmployeeHistory(TestPerson(2, 1990, false), "UEBPI-310000", 2021, 1, 500'000))
+                .status());
+  ASSERT_OK_AND_ASSIGN(const std::string latest_note, admin->GetCheckpoint());
+  ASSERT_OK_AND_ASSIGN(const crypto::Checkpoint latest,
+                       rpc::OpenCheckpointAs(latest_note, *verifier, "latest"));
+  ASSERT_OK_AND_ASSIGN(const v1::GetConsistencyProofResponse consistency,
+                       admin->GetConsistencyProof(static_cast<uint64_t>(checkpoint.size),
+                                                  static_cast<uint64_t>(latest.size)));
+  std::vector<crypto::Hash> hashes;
+  for (const std::string& h : consistency.hashes()) {
+    crypto::Hash hash;
+    std::copy(h.begin(), h.end(), hash.begin());
+    hashes.push_back(hash);
+  }
+  EXPECT_OK(crypto::VerifyConsistency(checkpoint.size, latest.size, checkpoint.root, latest.root,
+                                      hashes));
+}
+
+TEST_F(NodeTest, BadAppendsAreRefusedWholeNamingTheEntry) {
+  auto admin = cluster_->Admin(kShanghai);
+  ASSERT_OK_AND_ASSIGN(const std::string before, admin->GetCheckpoint());
+  v1::AppendEntriesRequest request =
+      EmployeeHistory(TestPerson(3, 1980, true), "UEBPI-310000", 2020, 3, 400'000);
+  request.mutable_entries(2)->set_scheme_id("UEBPI-340000");
+  EXPECT_THAT(admin->AppendEntries(request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("entries[2]"), HasSubstr("not hosted"))));
+  request = EmployeeHistory(TestPerson(3, 1980, true), "UEBPI-310000", 2020, 3, 400'000);
+  request.mutable_entries(3)->mutable_monthly_contribution()->set_period("2020-13");
+  EXPECT_THAT(admin->AppendEntries(request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("period")));
+  request = EmployeeHistory(TestPerson(3, 1980, true), "UEBPI-310000", 2020, 1, 400'000);
+  request.mutable_entries(1)->mutable_transfer_voided()->set_transfer_id("x");
+  EXPECT_THAT(admin->AppendEntries(request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("transfer entries")));
+  EXPECT_THAT(admin->AppendEntries(v1::AppendEntriesRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(const std::string after, admin->GetCheckpoint());
+  EXPECT_EQ(before, after);  // nothing appended
+}
+
+TEST_F(NodeTest, EachRoleIsDeniedWhatItMustNotDo) {
+  const v1::AppendEntriesRequest request =
+      EmployeeHistory(TestPerson(4, 1980, true), "UEBPI-310000", 2020, 1, 400'000);
+  // An auditor reads but does not append or start transfers.
+  auto auditor = cluster_->Client(kShanghai, "auditor");
+  EXPECT_THAT(auditor->AppendEntries(request), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_OK(auditor->GetCheckpoint().status());
+  v1::StartTransferRequest start;
+  start.set_person_id(TestPerson(4, 1980, true));
+  start.set_source_node_id("anhui");
+  start.set_source_scheme_id("UEBPI-340000");
+  start.set_destination_scheme_id("UEBPI-310000");
+  EXPECT_THAT(auditor->StartTransfer(start), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(auditor->IssueWorkerToken(TestPerson(4, 1980, true), 60),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Another node's administrator is not in this node's access list.
+  EXPECT_THAT(cluster_->Client(kShanghai, "admin-ah")->AppendEntries(request),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("access list")));
+  // A certificate of the CA that is in no list.
+  EXPECT_THAT(cluster_->Client(kShanghai, "stranger")->GetEntries(0, 1),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // No certificate and no token.
+  EXPECT_THAT(cluster_->Client(kShanghai, "")->GetEntries(0, 1),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // A peer node may not act as an administrator.
+  EXPECT_THAT(cluster_->Client(kShanghai, "anhui")->AppendEntries(request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(cluster_->Client(kShanghai, "anhui")->StartTransfer(start),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // An administrator may not call the peer protocol (tested through a worker token below).
+}
+
+TEST_F(NodeTest, ACertificateFromAnotherCaIsRefusedAtTheHandshake) {
+  ASSERT_OK_AND_ASSIGN(const TestPki rogue, MakeRogueClient(cluster_->dir() + "/pki", "mallory"));
+  rpc::ClientOptions o;
+  o.address = cluster_->spec(kShanghai).Address();
+  o.ca_file = cluster_->pki().ca_cert;
+  o.cert_file = rogue.Cert("mallory");
+  o.key_file = rogue.Key("mallory");
+  o.timeout_ms = 5'000;
+  ASSERT_OK_AND_ASSIGN(auto client, rpc::NodeClient::Connect(o));
+  EXPECT_THAT(client->GetEntries(0, 1), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST_F(NodeTest, AWorkerReadsOnlyTheirOwnHistoryWithAValidToken) {
+  auto admin = cluster_->Admin(kShanghai);
+  const std::string me = TestPerson(5, 1988, false);
+  const std::string other = TestPerson(6, 1979, true);
+  ASSERT_OK(
+      admin->AppendEntries(EmployeeHistory(me, "UEBPI-310000", 2019, 12, 700'000, false)).status());
+  ASSERT_OK(
+      admin->AppendEntries(EmployeeHistory(other, "UEBPI-310000", 2019, 6, 500'000)).status());
+  ASSERT_OK_AND_ASSIGN(const v1::IssueWorkerTokenResponse token, admin->IssueWorkerToken(me, 600));
+  auto worker = cluster_->Client(kShanghai, "", token.token());
+  ASSERT_OK_AND_ASSIGN(const v1::GetHistoryResponse mine, worker->GetHistory(me));
+  EXPECT_EQ(mine.entries_size(), 13);
+  v1::GetEntitlementRequest entitlement;
+  entitlement.set_person_id(me);
+  entitlement.set_scheme_id("UEBPI-310000");
+  entitlement.set_as_of("2020-06-30");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse e, worker->GetEntitlement(entitlement));
+  EXPECT_EQ(e.months_total(), 12);
+  ASSERT_OK_AND_ASSIGN(const v1::Statement statement, worker->GetStatement(me));
+  EXPECT_EQ(statement.entries_size(), 13);
+  EXPECT_THAT(worker->GetHistory(other), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(worker->GetStatement(other), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(worker->AppendEntries(EmployeeHistory(me, "UEBPI-310000", 2030, 1, 1)),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(worker->GetEntries(0, 1), StatusIs(absl::StatusCode::kPermissionDenied));
+  // Forged: one character of the signature changed.
+  std::string forged = token.token();
+  forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(cluster_->Client(kShanghai, "", forged)->GetHistory(me),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // A token of the other node is worthless here.
+  ASSERT_OK_AND_ASSIGN(const v1::IssueWorkerTokenResponse foreign,
+                       cluster_->Admin(kAnhui)->IssueWorkerToken(me, 600));
+  EXPECT_THAT(cluster_->Client(kShanghai, "", foreign.token())->GetHistory(me),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // Expired.
+  ASSERT_OK_AND_ASSIGN(const v1::IssueWorkerTokenResponse brief, admin->IssueWorkerToken(me, 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_THAT(cluster_->Client(kShanghai, "", brief.token())->GetHistory(me),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(NodeTest, ACrossNodeTransferCreditsOnceAndEmptiesTheSource) {
+  const std::string person = TestPerson(7, 1990, true);
+  ASSERT_OK(cluster_->Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 60, 600'000))
+                .status());
+  v1::StartTransferRequest start;
+  start.set_transfer_id("t-cross-1");
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date("2023-03-15");
+  start.set_wait(true);
+  auto anhui = cluster_->Admin(kAnhui);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status, anhui->StartTransfer(start));
+  ASSERT_EQ(status.state(), v1::TRANSFER_STATE_COMPLETED) << status.reason();
+  // The worked example of tests/ledger/transfer_rules_test.cc: 60 months, pooled 12% of the
+  // bases, the account compounded 2018-2022.
+  EXPECT_EQ(status.figures().pooled_fen(), 4'320'000);
+  EXPECT_EQ(status.figures().individual_account_fen(), 3'399'551);
+  v1::GetEntitlementRequest request;
+  request.set_person_id(person);
+  request.set_scheme_id("UEBPI-340000");
+  request.set_as_of("2023-03-15");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse there, anhui->GetEntitlement(request));
+  EXPECT_EQ(there.months_total(), 60);
+  EXPECT_EQ(there.account_balance_fen(), 3'399'551);
+  EXPECT_EQ(there.pooled_transferred_in_fen(), 4'320'000);
+  request.set_scheme_id("UEBPI-310000");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse here,
+                       cluster_->Admin(kShanghai)->GetEntitlement(request));
+  EXPECT_EQ(here.months_total(), 0);
+  EXPECT_EQ(here.account_balance_fen(), 0);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus at_source,
+                       cluster_->Admin(kShanghai)->GetTransfer("t-cross-1"));
+  EXPECT_EQ(at_source.state(), v1::TRANSFER_STATE_COMPLETED);
+  EXPECT_EQ(at_source.role(), v1::TRANSFER_ROLE_SOURCE);
+  // Starting it again changes nothing: idempotent by transfer id.
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus again, anhui->StartTransfer(start));
+  EXPECT_EQ(again.state(), v1::TRANSFER_STATE_COMPLETED);
+  request.set_scheme_id("UEBPI-340000");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse twice, anhui->GetEntitlement(request));
+  EXPECT_EQ(twice.months_total(), 60);
+  EXPECT_EQ(twice.account_balance_fen(), 3'399'551);
+}
+
+TEST_F(NodeTest, ABridgingTransferBetweenTwoSchemesOfOneNode) {
+  // A man born 1962 reaches 60 in 2022; 200 employee months, then resident premiums.
+  const std::string person = TestPerson(8, 1962, true);
+  auto admin = cluster_->Admin(kShanghai);
+  ASSERT_OK(
+      admin->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2000, 200, 300'000)).status());
+  v1::AppendEntriesRequest premiums;
+  for (int year = 2018; year <= 2020; ++year) {
+    v1::Entry* e = premiums.add_entries();
+    e->set_scheme_id("URRBPI-310000");
+    e->set_person_id(person);
+    e->mutable_annual_premium()->set_year(year);
+    e->mutable_annual_premium()->set_personal_fen(100'000);
+    e->mutable_annual_premium()->set_collective_subsidy_fen(20'000);
+    e->mutable_annual_premium()->set_government_subsidy_fen(30'000);
+  }
+  ASSERT_OK(admin->AppendEntries(premiums).status());
+  v1::StartTransferRequest start;
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("URRBPI-310000");
+  start.set_destination_scheme_id("UEBPI-310000");
+  start.set_date("2024-06-01");
+  start.set_wait(true);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status, admin->StartTransfer(start));
+  ASSERT_EQ(status.state(), v1::TRANSFER_STATE_COMPLETED) << status.reason();
+  // 200 employee months (2000-01..2016-08) do not overlap the resident years 2018-2020: nothing
+  // is refunded, the 36 resident months are not converted, the whole account (3 x 150,000)
+  // moves.
+  EXPECT_EQ(status.figures().individual_account_fen(), 450'000);
+  EXPECT_EQ(status.figures().refund_fen(), 0);
+  ASSERT_EQ(status.figures().months_not_converted_size(), 1);
+  EXPECT_EQ(status.figures().months_not_converted(0).first(), "2018-01");
+  EXPECT_EQ(status.figures().months_not_converted(0).last(), "2020-12");
+  EXPECT_EQ(status.figures().months_rule_id(), "renshebufa-2014-17");
+}
+
+TEST_F(NodeTest, ATransferTheRulesRefuseIsVoidedOnBothSides) {
+  // A 35-year-old cannot bridge: not at retirement age.
+  const std::string person = TestPerson(9, 1990, true);
+  auto admin = cluster_->Admin(kShanghai);
+  ASSERT_OK(
+      admin->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2015, 24, 300'000)).status());
+  v1::StartTransferRequest start;
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("URRBPI-310000");
+  start.set_date("2025-01-10");
+  start.set_wait(true);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status, admin->StartTransfer(start));
+  EXPECT_EQ(status.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(status.reason(), HasSubstr("retirement age"));
+  v1::GetEntitlementRequest request;
+  request.set_person_id(person);
+  request.set_scheme_id("UEBPI-310000");
+  request.set_as_of("2025-01-10");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse source, admin->GetEntitlement(request));
+  EXPECT_EQ(source.months_total(), 24);
+  EXPECT_TRUE(source.pending_transfer_id().empty());
+}
+
+TEST_F(NodeTest, StartRequestsAreValidatedAtTheEdge) {
+  auto anhui = cluster_->Admin(kAnhui);
+  v1::StartTransferRequest start;
+  start.set_person_id("123");
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  EXPECT_THAT(anhui->StartTransfer(start),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("person_id")));
+  start.set_person_id(TestPerson(10, 1980, true));
+  start.set_destination_scheme_id("UEBPI-310000");
+  EXPECT_THAT(anhui->StartTransfer(start),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("destination_scheme_id")));
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_source_node_id("beijing");
+  EXPECT_THAT(anhui->StartTransfer(start),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("source_node_id")));
+}
+
+}  // namespace
+}  // namespace pbl::testing
