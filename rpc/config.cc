@@ -627,7 +627,7 @@ absl::Status ParseTesting(const TableReader& top, NodeConfig* config) {
   }
   PBL_RETURN_IF_ERROR(
       testing.CheckKeys({"fault_seed", "drop_request_percent", "drop_response_percent",
-                         "duplicate_percent", "delay_ms_max"}));
+                         "duplicate_percent", "delay_ms_max", "tamper_package"}));
   FaultPlanConfig plan;
   PBL_ASSIGN_OR_RETURN(const int64_t seed,
                        testing.Int("fault_seed", 0, std::numeric_limits<int64_t>::max()));
@@ -639,6 +639,13 @@ absl::Status ParseTesting(const TableReader& top, NodeConfig* config) {
   PBL_RETURN_IF_ERROR(
       OptionalInt32(testing, "duplicate_percent", 0, kPercentMax, &plan.duplicate_percent));
   PBL_RETURN_IF_ERROR(OptionalInt32(testing, "delay_ms_max", 0, kDelayMsMax, &plan.delay_ms_max));
+  if (testing.Has("tamper_package")) {
+    PBL_ASSIGN_OR_RETURN(plan.tamper_package, testing.String("tamper_package", 16));
+    if (plan.tamper_package != "signature" && plan.tamper_package != "proof" &&
+        plan.tamper_package != "drop-entry") {
+      return testing.Error("tamper_package", "must be \"signature\", \"proof\" or \"drop-entry\"");
+    }
+  }
   config->fault_plan = plan;
   return absl::OkStatus();
 }

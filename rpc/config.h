@@ -36,6 +36,10 @@ struct FaultPlanConfig {
   int32_t drop_response_percent = 0;  // the peer acts, the answer is lost
   int32_t duplicate_percent = 0;      // the call is sent twice
   int32_t delay_ms_max = 0;           // each call waits 0..delay_ms_max first
+  // A dishonest source, to test that destinations refuse what it sends: every package this
+  // node makes has its "signature" broken, a "proof" hash changed, or an entry dropped
+  // ("drop-entry", re-signed). Empty: honest.
+  std::string tamper_package;
 };
 
 struct NodeConfig {

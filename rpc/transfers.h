@@ -127,6 +127,7 @@ class TransferManager {
   absl::StatusOr<v1::SignedMessage> MakePackage(const v1::TransferStatus& status,
                                                 int64_t initiated_index, int64_t tree_size,
                                                 const std::string& checkpoint);
+  v1::SignedMessage TamperedPackage(const std::string& how, v1::TransferPackage package) const;
   absl::Status ResolveSource(const std::string& transfer_id);
   absl::Status RecordSourceEnd(v1::TransferRecord record, const v1::SignedMessage* receipt,
                                std::string reason);

@@ -181,7 +181,27 @@ absl::StatusOr<v1::SignedMessage> TransferManager::MakePackage(const v1::Transfe
     PBL_ASSIGN_OR_RETURN(*package.add_entries(),
                          ProveEntry(*node_.ledger, e.index, std::move(e.bytes), tree_size));
   }
-  return SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
+  const std::string tamper =
+      node_.config->fault_plan ? node_.config->fault_plan->tamper_package : "";
+  if (tamper.empty()) return SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
+  return TamperedPackage(tamper, std::move(package));
+}
+
+// Testing only ([testing] tamper_package): a dishonest source, so that tests can check that the
+// destination refuses what it sends.
+v1::SignedMessage TransferManager::TamperedPackage(const std::string& how,
+                                                   v1::TransferPackage package) const {
+  LogWarning("transfer_package_tampered", StrCat("transfer=", package.transfer_id(), " how=", how));
+  if (how == "proof" && package.entries(0).inclusion_proof_size() > 0) {
+    package.mutable_entries(0)->mutable_inclusion_proof(0)->at(0) ^= 1;
+  } else if (how == "drop-entry" && package.entries_size() > 1) {
+    package.mutable_entries()->erase(package.mutable_entries()->begin() +
+                                     package.entries_size() / 2);
+  }
+  v1::SignedMessage signed_package =
+      SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
+  if (how == "signature") signed_package.mutable_signature()->at(0) ^= 1;
+  return signed_package;
 }
 
 absl::Status TransferManager::CheckReceipt(const v1::TransferRecord& record,

@@ -27,6 +27,7 @@ inline constexpr int kAnhui = 1;
 
 struct ClusterOptions {
   std::optional<FaultPlanSpec> fault_plan;  // on both nodes (seeds differ per node)
+  std::string shanghai_tampers;             // [testing] tamper_package of the Shanghai node
   int transfer_deadline_seconds = 60;
 };
 
@@ -61,6 +62,10 @@ class Cluster {
       AccessLists access{{i == kShanghai ? "admin-sh" : "admin-ah"}, {"auditor"}};
       std::optional<FaultPlanSpec> plan = options.fault_plan;
       if (plan) plan->seed += static_cast<uint64_t>(i) * 7919;
+      if (i == kShanghai && !options.shanghai_tampers.empty()) {
+        if (!plan) plan = FaultPlanSpec{};
+        plan->tamper_package = options.shanghai_tampers;
+      }
       absl::StatusOr<std::string> config =
           WriteNodeConfig(specs_[static_cast<size_t>(i)], PeersOf(specs_, ids[i]), access, plan);
       ASSERT_TRUE(config.ok()) << config.status();

@@ -151,9 +151,9 @@ std::string Describe(const PeerConfig& peer) {
                 " identity=", identity, " schemes=", Describe(schemes), "}");
 }
 std::string Describe(const FaultPlanConfig& plan) {
-  const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max] = plan;
+  const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max, tamper] = plan;
   return StrCat("{seed=", seed, " drop_request=", drop_request, " drop_response=", drop_response,
-                " duplicate=", duplicate, " delay_ms_max=", delay_ms_max, "}");
+                " duplicate=", duplicate, " delay_ms_max=", delay_ms_max, " tamper=", tamper, "}");
 }
 std::string Describe(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
@@ -198,7 +198,7 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.max_message_bytes = 16 << 20;
   want.transfer_deadline_seconds = 600;
   want.worker_token_max_seconds = 86'400;
-  want.fault_plan = FaultPlanConfig{42, 10, 20, 5, 50};
+  want.fault_plan = FaultPlanConfig{42, 10, 20, 5, 50, ""};
 
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(FullConfig()));
   EXPECT_EQ(Describe(got), Describe(want));
@@ -247,7 +247,7 @@ delay_ms_max = 50
                                    "");
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(text));
   ASSERT_TRUE(got.fault_plan.has_value());
-  EXPECT_EQ(Describe(*got.fault_plan), Describe(FaultPlanConfig{42, 0, 0, 0, 0}));
+  EXPECT_EQ(Describe(*got.fault_plan), Describe(FaultPlanConfig{42, 0, 0, 0, 0, ""}));
 }
 
 TEST(NodeConfigTest, PlaintextOnLoopbackNeedsNoTls) {

@@ -325,5 +325,73 @@ TEST_F(NodeTest, StartRequestsAreValidatedAtTheEdge) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("source_node_id")));
 }
 
+// A dishonest source ([testing] tamper_package): the destination must refuse the package, void
+// the transfer on both sides and credit nothing.
+struct Tampering {
+  const char* how;
+  const char* reason;
+};
+
+class TamperedPackageTest : public ::testing::TestWithParam<Tampering> {};
+
+TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
+  Cluster cluster;
+  ClusterOptions options;
+  options.shanghai_tampers = GetParam().how;
+  cluster.Start(std::string("tamper_") + GetParam().how, options);
+  const std::string person = TestPerson(11, 1990, true);
+  ASSERT_OK(cluster.Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 36, 600'000))
+                .status());
+  v1::StartTransferRequest start;
+  start.set_transfer_id("t-tampered");
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date("2023-03-15");
+  start.set_wait(true);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status,
+                       cluster.Admin(kAnhui)->StartTransfer(start));
+  EXPECT_EQ(status.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(status.reason(), HasSubstr(GetParam().reason));
+  v1::GetEntitlementRequest request;
+  request.set_person_id(person);
+  request.set_scheme_id("UEBPI-340000");
+  request.set_as_of("2023-03-15");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse there,
+                       cluster.Admin(kAnhui)->GetEntitlement(request));
+  EXPECT_EQ(there.months_total(), 0);
+  EXPECT_EQ(there.account_balance_fen(), 0);
+  EXPECT_TRUE(there.pending_transfer_id().empty());
+  // The source was told and released the account.
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus at_source,
+                       cluster.Admin(kShanghai)->GetTransfer("t-tampered"));
+  EXPECT_EQ(at_source.state(), v1::TRANSFER_STATE_VOIDED);
+  request.set_scheme_id("UEBPI-310000");
+  ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse here,
+                       cluster.Admin(kShanghai)->GetEntitlement(request));
+  EXPECT_EQ(here.months_total(), 36);
+  EXPECT_TRUE(here.pending_transfer_id().empty());
+  // The refusal is in the destination's log: its history shows the request and the void.
+  ASSERT_OK_AND_ASSIGN(const v1::GetHistoryResponse history,
+                       cluster.Admin(kAnhui)->GetHistory(person, "UEBPI-340000"));
+  ASSERT_EQ(history.entries_size(), 2);
+  v1::Entry voided;
+  ASSERT_TRUE(voided.ParseFromString(history.entries(1).entry()));
+  EXPECT_TRUE(voided.has_transfer_voided());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, TamperedPackageTest,
+    ::testing::Values(Tampering{"signature", "signature does not verify"},
+                      Tampering{"proof", "inclusion proof"},
+                      Tampering{"drop-entry", "figures differ"}),
+    [](const ::testing::TestParamInfo<Tampering>& param) {
+      std::string name = param.param.how;
+      std::erase(name, '-');
+      return name;
+    });
+
 }  // namespace
 }  // namespace pbl::testing

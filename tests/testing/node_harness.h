@@ -116,6 +116,7 @@ struct FaultPlanSpec {
   int32_t drop_response_percent = 0;
   int32_t duplicate_percent = 0;
   int32_t delay_ms_max = 0;
+  std::string tamper_package;  // "signature", "proof", "drop-entry"; empty: honest
 };
 
 // [access]: certificate common names.
@@ -250,6 +251,7 @@ inline std::string TestingTable(const FaultPlanSpec& plan) {
   out += "drop_response_percent = " + std::to_string(plan.drop_response_percent) + "\n";
   out += "duplicate_percent = " + std::to_string(plan.duplicate_percent) + "\n";
   out += "delay_ms_max = " + std::to_string(plan.delay_ms_max) + "\n";
+  if (!plan.tamper_package.empty()) out += "tamper_package = " + TomlString(plan.tamper_package) + "\n";
   return out;
 }
 
