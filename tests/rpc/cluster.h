@@ -52,9 +52,11 @@ class Cluster {
       spec.origin = TestOrigin(ids[i]);
       crypto::SigningKey key = crypto::SigningKey::Generate();
       spec.signing_key = *crypto::FormatPrivateKey(spec.origin, key);
+      keys_.push_back(std::make_unique<crypto::SigningKey>(std::move(key)));
       spec.verifier_key =
           crypto::FormatVerifierKey(spec.origin, crypto::kSignatureTypeEd25519, key.public_key());
       spec.tls = NodeTlsFiles(pki_, ids[i]);
+      spec.metrics_port = FreeLoopbackPort();
       spec.limits.transfer_deadline_seconds = options.transfer_deadline_seconds;
       specs_.push_back(spec);
     }
@@ -82,6 +84,7 @@ class Cluster {
   const NodeSpec& spec(int i) const { return specs_[static_cast<size_t>(i)]; }
   const TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_; }
+  const crypto::SigningKey& key(int i) const { return *keys_[static_cast<size_t>(i)]; }
 
   // A client of node `i` with client certificate `name` (empty: no certificate).
   std::unique_ptr<rpc::NodeClient> Client(int i, const std::string& name,
@@ -107,6 +110,7 @@ class Cluster {
   std::string dir_;
   TestPki pki_;
   std::vector<NodeSpec> specs_;
+  std::vector<std::unique_ptr<crypto::SigningKey>> keys_;
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };
 

@@ -382,16 +382,15 @@ TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
   EXPECT_TRUE(voided.has_transfer_voided());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Kinds, TamperedPackageTest,
-    ::testing::Values(Tampering{"signature", "signature does not verify"},
-                      Tampering{"proof", "inclusion proof"},
-                      Tampering{"drop-entry", "figures differ"}),
-    [](const ::testing::TestParamInfo<Tampering>& param) {
-      std::string name = param.param.how;
-      std::erase(name, '-');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Kinds, TamperedPackageTest,
+                         ::testing::Values(Tampering{"signature", "signature does not verify"},
+                                           Tampering{"proof", "inclusion proof"},
+                                           Tampering{"drop-entry", "figures differ"}),
+                         [](const ::testing::TestParamInfo<Tampering>& param) {
+                           std::string name = param.param.how;
+                           std::erase(name, '-');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace pbl::testing

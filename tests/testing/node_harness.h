@@ -251,7 +251,8 @@ inline std::string TestingTable(const FaultPlanSpec& plan) {
   out += "drop_response_percent = " + std::to_string(plan.drop_response_percent) + "\n";
   out += "duplicate_percent = " + std::to_string(plan.duplicate_percent) + "\n";
   out += "delay_ms_max = " + std::to_string(plan.delay_ms_max) + "\n";
-  if (!plan.tamper_package.empty()) out += "tamper_package = " + TomlString(plan.tamper_package) + "\n";
+  if (!plan.tamper_package.empty())
+    out += "tamper_package = " + TomlString(plan.tamper_package) + "\n";
   return out;
 }
 

@@ -1,0 +1,174 @@
+// A node's life: clean shutdown on SIGTERM while appends are in flight, the metrics endpoint,
+// and transfers that resume after a restart.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "ledger/ledger.h"
+#include "ledger/storage.h"
+#include "tests/rpc/cluster.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// GET http://127.0.0.1:port/path, the whole response.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  if (::write(fd, request.data(), request.size()) < 0) return "";
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;) {
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
+
+TEST(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLog) {
+  Cluster cluster;
+  cluster.Start("lifecycle_sigterm");
+  if (HasFatalFailure()) return;
+  struct Acknowledged {
+    uint64_t first_index;
+    std::string person;
+  };
+  std::mutex mu;
+  std::vector<Acknowledged> acknowledged;
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      auto admin = cluster.Admin(kShanghai);
+      for (int n = 0; !stop; ++n) {
+        const std::string person = TestPerson(w * 1000 + n % 1000, 1980 + w, true);
+        absl::StatusOr<v1::AppendEntriesResponse> r =
+            admin->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2015, 99, 500'000));
+        if (!r.ok()) {
+          ++failed;  // refused or cut off by the shutdown: never acknowledged
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        acknowledged.push_back({r->first_index(), person});
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const ProcessExit exit = cluster.process(kShanghai).Stop();
+  stop = true;
+  for (std::thread& t : writers) t.join();
+  EXPECT_TRUE(exit.Clean()) << exit.ToString();
+  EXPECT_THAT(cluster.process(kShanghai).LogTail(5), HasSubstr("event=stopped"));
+  ASSERT_GT(acknowledged.size(), 0u);
+  // Every acknowledged batch is in the log, whole; the log verifies.
+  {
+    ASSERT_OK_AND_ASSIGN(auto storage,
+                         ledger::OpenRocksStorage(cluster.spec(kShanghai).DataDir() + "/log"));
+    ASSERT_OK_AND_ASSIGN(
+        auto log,
+        ledger::Ledger::Open(std::move(storage),
+                             ledger::LedgerOptions{.origin = cluster.spec(kShanghai).origin,
+                                                   .key = &cluster.key(kShanghai),
+                                                   .on_group = nullptr}));
+    EXPECT_OK(log->Verify());
+    for (const Acknowledged& a : acknowledged) {
+      ASSERT_OK_AND_ASSIGN(const std::vector<std::string> batch,
+                           log->GetEntries(static_cast<int64_t>(a.first_index), 100));
+      ASSERT_EQ(batch.size(), 100u);
+      for (const std::string& bytes : batch) {
+        v1::Entry entry;
+        ASSERT_TRUE(entry.ParseFromString(bytes));
+        EXPECT_EQ(entry.person_id(), a.person);
+      }
+    }
+  }
+  ASSERT_OK(cluster.StartNode(kShanghai));
+  EXPECT_OK(cluster.Admin(kShanghai)->CheckHealth());
+}
+
+TEST(NodeLifecycleTest, MetricsEndpointServesPrometheusText) {
+  Cluster cluster;
+  cluster.Start("lifecycle_metrics");
+  if (HasFatalFailure()) return;
+  const std::string person = TestPerson(1, 1990, true);
+  ASSERT_OK(cluster.Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 24, 600'000))
+                .status());
+  v1::StartTransferRequest start;
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date("2023-01-10");
+  start.set_wait(true);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status,
+                       cluster.Admin(kAnhui)->StartTransfer(start));
+  ASSERT_EQ(status.state(), v1::TRANSFER_STATE_COMPLETED);
+  const std::string text = HttpGet(cluster.spec(kShanghai).metrics_port, "/metrics");
+  EXPECT_THAT(text, HasSubstr("200 OK"));
+  EXPECT_THAT(text, HasSubstr("pbl_append_entries_total 25"));
+  EXPECT_THAT(text, HasSubstr("pbl_ledger_group_entries_count"));
+  EXPECT_THAT(text, HasSubstr("pbl_append_seconds_bucket"));
+  EXPECT_THAT(text, HasSubstr("pbl_transfers{state=\"TRANSFER_STATE_COMPLETED\"} 1"));
+  EXPECT_THAT(text, HasSubstr("pbl_requests_total{code=\"0\",method=\"AppendEntries\"} 1"));
+  // Structured logs never print a person id in full.
+  const std::string log = cluster.process(kShanghai).LogTail(200);
+  EXPECT_THAT(log, HasSubstr("event=transfer_initiated"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr(person)));
+}
+
+TEST(NodeLifecycleTest, ATransferWhoseSourceIsDownResumesWhenItReturns) {
+  Cluster cluster;
+  cluster.Start("lifecycle_resume");
+  if (HasFatalFailure()) return;
+  const std::string person = TestPerson(2, 1990, true);
+  ASSERT_OK(cluster.Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 12, 600'000))
+                .status());
+  cluster.process(kShanghai).Kill();
+  v1::StartTransferRequest start;
+  start.set_transfer_id("t-resume");
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date("2023-01-10");
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus requested,
+                       cluster.Admin(kAnhui)->StartTransfer(start));
+  EXPECT_EQ(requested.state(), v1::TRANSFER_STATE_REQUESTED);
+  // Anhui restarts too: its record of the request survives, and its worker finishes the job.
+  cluster.process(kAnhui).Kill();
+  ASSERT_OK(cluster.StartNode(kAnhui));
+  ASSERT_OK(cluster.StartNode(kShanghai));
+  absl::StatusOr<v1::TransferStatus> status;
+  for (int i = 0; i < 200; ++i) {
+    status = cluster.Admin(kAnhui)->GetTransfer("t-resume");
+    if (status.ok() && status->state() == v1::TRANSFER_STATE_COMPLETED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_OK(status.status());
+  EXPECT_EQ(status->state(), v1::TRANSFER_STATE_COMPLETED);
+  EXPECT_EQ(status->figures().pooled_fen(), 12 * 600'000 * 12 / 100);
+}
+
+}  // namespace
+}  // namespace pbl::testing
