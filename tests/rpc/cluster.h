@@ -114,11 +114,12 @@ class Cluster {
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };
 
-// The n-th test person (valid GB 11643 id), born `birth_year`-05-10, male when `male`.
+// The n-th test person (valid GB 11643 id), born in May `birth_year`, male when `male`. Unique
+// for n < 14,000 within one birth year and sex.
 inline std::string TestPerson(int n, int birth_year, bool male) {
   char body[24];
-  std::snprintf(body, sizeof(body), "340104%04d0510%02d%d", birth_year, n % 100,
-                (n / 100 % 5) * 2 + (male ? 1 : 0));
+  std::snprintf(body, sizeof(body), "340104%04d05%02d%03d", birth_year, 1 + (n / 500) % 28,
+                (n % 500) * 2 + (male ? 1 : 0));
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
