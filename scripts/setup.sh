@@ -15,7 +15,7 @@ run_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
-  golang-go golang-golang-x-mod-dev
+  golang-go golang-golang-x-mod-dev python3-grpcio
 )
 
 mode="${1:-run}"

@@ -11,6 +11,7 @@
 #include "rpc/proofs.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
 
 namespace pbl::testing {
 namespace {
@@ -304,6 +305,17 @@ TEST_F(NodeTest, ATransferTheRulesRefuseIsVoidedOnBothSides) {
   ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse source, admin->GetEntitlement(request));
   EXPECT_EQ(source.months_total(), 24);
   EXPECT_TRUE(source.pending_transfer_id().empty());
+}
+
+// Clients outside PBL: Python grpcio (Debian's python3-grpcio) checks health, lists the services
+// through server reflection (as grpcurl does) and reads a checkpoint.
+TEST_F(NodeTest, APythonGrpcioClientTalksToTheNode) {
+  const RunResult run = RunProgram(
+      {"/usr/bin/python3", PBL_SOURCE_DIR "/tests/rpc/grpcio_client.py",
+       cluster_->spec(kShanghai).Address(), cluster_->pki().ca_cert,
+       cluster_->pki().Cert("auditor"), cluster_->pki().Key("auditor")});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("reflection: lists the five pbl.v1 services"));
 }
 
 TEST_F(NodeTest, StartRequestsAreValidatedAtTheEdge) {
