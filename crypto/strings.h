@@ -29,7 +29,7 @@ void AppendPiece(std::string* out, const T& piece) {
   } else if constexpr (std::is_integral_v<T>) {
     char buffer[24];
     const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof(buffer), piece);
-    out->append(buffer, r.ptr);
+    out->append(buffer, static_cast<size_t>(r.ptr - buffer));
   } else {
     out->append(std::string_view(piece));
   }

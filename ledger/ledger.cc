@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <map>
 
 #include "crypto/checkpoint.h"
 #include "crypto/encoding.h"
@@ -40,43 +41,59 @@ struct Ledger::Request {
 
 // Reads stored hashes from the hash blobs: one floor seek per hash, reusing the blob of the
 // previous hash when it holds the next one too.
+// Reads stored hashes from the per-group hash blobs. With `cache`, the blobs read are kept (by
+// their first stored index) for the reader's lifetime, so that many proofs in one tree (a
+// statement, a transfer package) read each blob once; without, only the last blob is kept.
 class Ledger::HashReaderImpl : public crypto::HashReader {
  public:
-  explicit HashReaderImpl(const Storage& storage) : storage_(storage) {}
+  explicit HashReaderImpl(const Storage& storage, bool cache = false)
+      : storage_(storage), cache_(cache) {}
 
   absl::Status ReadHashes(std::span<const int64_t> indexes,
                           std::span<crypto::Hash> out) const override {
-    int64_t blob_start = -1;
-    std::string blob;
+    std::map<int64_t, std::string> local;
+    std::map<int64_t, std::string>& blobs = cache_ ? blobs_ : local;
     for (size_t i = 0; i < indexes.size(); ++i) {
       const int64_t index = indexes[i];
-      const auto in_blob = [&] {
-        return blob_start >= 0 && index >= blob_start &&
-               (index - blob_start) < static_cast<int64_t>(blob.size() / crypto::kHashBytes);
-      };
-      if (!in_blob()) {
-        PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> kv,
-                             storage_.Floor(std::string(1, kHashPrefix), HashBlobKey(index)));
-        if (!kv) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
-        const std::optional<int64_t> start = DecodeIndexKey(kHashPrefix, kv->key);
-        if (!start || kv->value.empty() || kv->value.size() % crypto::kHashBytes != 0) {
-          return absl::DataLossError(StrCat("hash blob holding stored hash ", index,
-                                            " is malformed (", kv->value.size(), " bytes)"));
-        }
-        blob_start = *start;
-        blob = std::move(kv->value);
-        if (!in_blob())
-          return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
-      }
+      PBL_ASSIGN_OR_RETURN(const std::string* blob, BlobHolding(index, blobs));
+      auto it = blobs.upper_bound(index);
+      --it;  // BlobHolding made sure one starts at or before index
       std::memcpy(out[i].data(),
-                  blob.data() + static_cast<size_t>(index - blob_start) * crypto::kHashBytes,
+                  blob->data() + static_cast<size_t>(index - it->first) * crypto::kHashBytes,
                   crypto::kHashBytes);
     }
     return absl::OkStatus();
   }
 
  private:
+  static bool Holds(const std::map<int64_t, std::string>::const_iterator& it, int64_t index) {
+    return index >= it->first &&
+           (index - it->first) < static_cast<int64_t>(it->second.size() / crypto::kHashBytes);
+  }
+
+  absl::StatusOr<const std::string*> BlobHolding(int64_t index,
+                                                 std::map<int64_t, std::string>& blobs) const {
+    auto it = blobs.upper_bound(index);
+    if (it != blobs.begin() && Holds(std::prev(it), index)) return &std::prev(it)->second;
+    PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> kv,
+                         storage_.Floor(std::string(1, kHashPrefix), HashBlobKey(index)));
+    if (!kv) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+    const std::optional<int64_t> start = DecodeIndexKey(kHashPrefix, kv->key);
+    if (!start || kv->value.empty() || kv->value.size() % crypto::kHashBytes != 0) {
+      return absl::DataLossError(StrCat("hash blob holding stored hash ", index, " is malformed (",
+                                        kv->value.size(), " bytes)"));
+    }
+    if (!cache_) blobs.clear();
+    it = blobs.insert_or_assign(*start, std::move(kv->value)).first;
+    if (!Holds(it, index)) {
+      return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+    }
+    return &it->second;
+  }
+
   const Storage& storage_;
+  const bool cache_;
+  mutable std::map<int64_t, std::string> blobs_;  // with cache_: one reader, one thread
 };
 
 Ledger::Ledger(std::unique_ptr<Storage> storage, LedgerOptions options,
@@ -399,6 +416,22 @@ absl::StatusOr<crypto::Proof> Ledger::InclusionProof(int64_t index, int64_t tree
     return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
   }
   return crypto::ProveInclusion(index, tree_size, *hash_reader_);
+}
+
+absl::StatusOr<std::vector<crypto::Proof>> Ledger::InclusionProofs(std::span<const int64_t> indexes,
+                                                                   int64_t tree_size) const {
+  const int64_t size = HeadSize();
+  if (tree_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
+  }
+  const HashReaderImpl reader(*storage_, /*cache=*/true);
+  std::vector<crypto::Proof> proofs;
+  proofs.reserve(indexes.size());
+  for (const int64_t index : indexes) {
+    PBL_ASSIGN_OR_RETURN(crypto::Proof proof, crypto::ProveInclusion(index, tree_size, reader));
+    proofs.push_back(std::move(proof));
+  }
+  return proofs;
 }
 
 absl::StatusOr<crypto::Proof> Ledger::ConsistencyProof(int64_t old_size, int64_t new_size) const {

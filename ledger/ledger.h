@@ -15,6 +15,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -92,6 +93,10 @@ class Ledger {
   absl::StatusOr<std::string> CheckpointAt(int64_t size) const;
   absl::StatusOr<crypto::Proof> InclusionProof(int64_t index, int64_t tree_size) const;
   absl::StatusOr<crypto::Proof> ConsistencyProof(int64_t old_size, int64_t new_size) const;
+  // The inclusion proofs of several entries in one tree (a statement, a transfer package),
+  // reading each stored-hash blob once. Errors as InclusionProof.
+  absl::StatusOr<std::vector<crypto::Proof>> InclusionProofs(std::span<const int64_t> indexes,
+                                                             int64_t tree_size) const;
 
   // Recomputes every hash from the entries and checks it, the checkpoints and the person index
   // (specs/ledger.md, "Verification"). DATA_LOSS naming what and where. `progress` (optional)

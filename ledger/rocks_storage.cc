@@ -132,6 +132,11 @@ class RocksStorage : public Storage {
     return FromRocks(db_->Write(options, &static_cast<RocksBatch&>(batch).batch()), "write");
   }
 
+  absl::Status CommitUnsynced(StorageBatch& batch) override {
+    return FromRocks(db_->Write(rocksdb::WriteOptions(), &static_cast<RocksBatch&>(batch).batch()),
+                     "write");
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
   Families families_;

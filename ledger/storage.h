@@ -50,6 +50,10 @@ class Storage {
   // Writes the batch atomically and durably (fsync) or not at all. After an error the caller
   // must not assume either outcome.
   virtual absl::Status Commit(StorageBatch& batch) = 0;
+  // Writes the batch atomically without waiting for the disk: a crash may lose it, and then
+  // every later write too, but never an earlier one (writes reach the disk in order). For state
+  // that can be rebuilt; the log itself always uses Commit.
+  virtual absl::Status CommitUnsynced(StorageBatch& batch) { return Commit(batch); }
 };
 
 struct RocksStorageOptions {

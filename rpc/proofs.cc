@@ -18,6 +18,25 @@ absl::StatusOr<v1::ProvenEntry> ProveEntry(const ledger::Ledger& ledger, int64_t
   return out;
 }
 
+absl::StatusOr<std::vector<v1::ProvenEntry>> ProveEntries(const ledger::Ledger& ledger,
+                                                          std::vector<ledger::IndexedEntry> entries,
+                                                          int64_t tree_size) {
+  std::vector<int64_t> indexes;
+  indexes.reserve(entries.size());
+  for (const ledger::IndexedEntry& e : entries) indexes.push_back(e.index);
+  PBL_ASSIGN_OR_RETURN(const std::vector<crypto::Proof> proofs,
+                       ledger.InclusionProofs(indexes, tree_size));
+  std::vector<v1::ProvenEntry> out(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    out[i].set_index(static_cast<uint64_t>(entries[i].index));
+    out[i].set_entry(std::move(entries[i].bytes));
+    for (const crypto::Hash& h : proofs[i]) {
+      out[i].add_inclusion_proof(std::string(h.begin(), h.end()));
+    }
+  }
+  return out;
+}
+
 absl::Status VerifyProvenEntry(const v1::ProvenEntry& entry, const crypto::Checkpoint& checkpoint) {
   const int64_t index = static_cast<int64_t>(entry.index());
   if (entry.index() >= static_cast<uint64_t>(checkpoint.size)) {

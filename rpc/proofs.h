@@ -18,6 +18,11 @@ namespace pbl::rpc {
 absl::StatusOr<v1::ProvenEntry> ProveEntry(const ledger::Ledger& ledger, int64_t index,
                                            std::string bytes, int64_t tree_size);
 
+// The entries with their inclusion proofs in the tree of `tree_size`, reading shared hashes once.
+absl::StatusOr<std::vector<v1::ProvenEntry>> ProveEntries(const ledger::Ledger& ledger,
+                                                          std::vector<ledger::IndexedEntry> entries,
+                                                          int64_t tree_size);
+
 // DATA_LOSS naming the entry's index unless its proof leads from the entry's leaf hash to the
 // checkpoint's root; INVALID_ARGUMENT for an index past the checkpoint or a malformed proof.
 absl::Status VerifyProvenEntry(const v1::ProvenEntry& entry, const crypto::Checkpoint& checkpoint);

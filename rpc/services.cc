@@ -291,11 +291,10 @@ grpc::Status PersonServiceImpl::GetStatement(grpc::ServerContext* context,
     response->set_person_id(request->person_id());
     response->set_node_id(c_->node.config->node_id);
     response->set_checkpoint(head.checkpoint);
-    for (ledger::IndexedEntry& e : entries) {
-      if (e.index >= head.size) continue;
-      PBL_ASSIGN_OR_RETURN(*response->add_entries(),
-                           ProveEntry(*c_->node.ledger, e.index, std::move(e.bytes), head.size));
-    }
+    std::erase_if(entries, [&](const ledger::IndexedEntry& e) { return e.index >= head.size; });
+    PBL_ASSIGN_OR_RETURN(std::vector<v1::ProvenEntry> proven,
+                         ProveEntries(*c_->node.ledger, std::move(entries), head.size));
+    for (v1::ProvenEntry& e : proven) *response->add_entries() = std::move(e);
     return absl::OkStatus();
   });
 }

@@ -40,11 +40,11 @@ absl::StatusOr<std::optional<v1::TransferRecord>> TransferStore::Get(std::string
   return record;
 }
 
-absl::Status TransferStore::Put(const v1::TransferRecord& record) {
+absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync) {
   std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
   batch->Put(Key(record.status().transfer_id(), record.status().role()),
              record.SerializeAsString());
-  return storage_->Commit(*batch);
+  return sync ? storage_->Commit(*batch) : storage_->CommitUnsynced(*batch);
 }
 
 absl::Status TransferStore::ForEach(

@@ -24,7 +24,9 @@ class TransferStore {
   // nullopt when there is none; DATA_LOSS if the stored record does not parse.
   absl::StatusOr<std::optional<v1::TransferRecord>> Get(std::string_view transfer_id,
                                                         v1::TransferRole role) const;
-  absl::Status Put(const v1::TransferRecord& record);
+  // Synced by default. `sync = false` only for a write that recovery can redo from the log
+  // (the "logged" marker after a step's entry): a crash may lose it, never an earlier write.
+  absl::Status Put(const v1::TransferRecord& record, bool sync = true);
   // Every record in id order (both roles), until `fn` returns false.
   absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn) const;
   // Up to `limit` records after `after_id` in id order, optionally only one state.

@@ -126,6 +126,11 @@ absl::Status TransferManager::Save(const v1::TransferRecord& record) {
   return node_.transfers->Put(record);
 }
 
+absl::Status TransferManager::SaveLogged(const v1::TransferRecord& record) {
+  // Recovery redoes this from the log if a crash loses it (specs/node.md, "Crashes").
+  return node_.transfers->Put(record, /*sync=*/false);
+}
+
 void TransferManager::NoteState(v1::TransferState from, v1::TransferState to) {
   if (node_.metrics != nullptr) node_.metrics->TransferState(from, to);
 }
@@ -268,7 +273,7 @@ absl::StatusOr<v1::TransferStatus> TransferManager::Start(const v1::StartTransfe
       PBL_RETURN_IF_ERROR(Save(record));
       PBL_RETURN_IF_ERROR(AppendEntry(node_, RequestedEntry(status)).status());
       record.set_logged(true);
-      PBL_RETURN_IF_ERROR(Save(record));
+      PBL_RETURN_IF_ERROR(SaveLogged(record));
       NoteState(v1::TRANSFER_STATE_UNSPECIFIED, v1::TRANSFER_STATE_REQUESTED);
       LogInfo("transfer_requested",
               StrCat("transfer=", id, " person=", MaskPersonId(status.person_id())));
@@ -315,7 +320,7 @@ absl::Status TransferManager::AdvanceDestination(const std::string& transfer_id)
     std::lock_guard<std::mutex> lock(PersonLock(record.status().person_id()));
     PBL_ASSIGN_OR_RETURN(record, Load(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
     record.set_abort_pending(false);
-    return Save(record);
+    return SaveLogged(record);
   }
   if (record.status().state() != v1::TRANSFER_STATE_CREDITED || !record.logged()) {
     return absl::OkStatus();
@@ -329,7 +334,7 @@ absl::Status TransferManager::AdvanceDestination(const std::string& transfer_id)
   if (record.status().state() != v1::TRANSFER_STATE_CREDITED) return absl::OkStatus();
   record.mutable_status()->set_state(v1::TRANSFER_STATE_COMPLETED);
   record.mutable_status()->set_updated_unix_ms(node_.now_ms());
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_CREDITED, v1::TRANSFER_STATE_COMPLETED);
   LogInfo("transfer_completed", StrCat("transfer=", transfer_id));
   return absl::OkStatus();
@@ -348,7 +353,7 @@ absl::Status TransferManager::RecordDestinationVoid(v1::TransferRecord record, s
                        AppendEntry(node_, VoidedEntry(record.status(), false)));
   record.set_logged(true);
   record.set_end_index(static_cast<uint64_t>(appended.first_index));
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(from, v1::TRANSFER_STATE_VOIDED);
   LogInfo("transfer_voided", StrCat("transfer=", record.status().transfer_id(), " role=destination",
                                     " reason=\"", reason, "\""));

@@ -135,7 +135,9 @@ class TransferManager {
                             v1::TransferFigures* figures) const;
   // Shared.
   absl::StatusOr<v1::TransferRecord> Load(std::string_view id, v1::TransferRole role) const;
+  // Synced unless the record only marks a step whose entry is already in the log.
   absl::Status Save(const v1::TransferRecord& record);
+  absl::Status SaveLogged(const v1::TransferRecord& record);
   absl::Status RecoverRecord(v1::TransferRecord record);
   absl::Status RecoverAppend(v1::TransferRecord* record);
   PeerChannel* ChannelTo(std::string_view node_id);

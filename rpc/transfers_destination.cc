@@ -170,7 +170,7 @@ absl::Status TransferManager::Credit(v1::TransferRecord record,
                        MakeReceipt(s, figures, appended.first_index, appended));
   record.set_logged(true);
   record.set_end_index(static_cast<uint64_t>(appended.first_index));
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_REQUESTED, v1::TRANSFER_STATE_CREDITED);
   LogInfo("transfer_credited",
           StrCat("transfer=", s.transfer_id(), " person=", MaskPersonId(s.person_id()),

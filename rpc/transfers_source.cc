@@ -149,7 +149,7 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::Initiate(const v1::PrepareR
       MakePackage(s, appended.first_index, appended.tree_size, appended.checkpoint));
   record.set_logged(true);
   record.set_initiated_tree_size(static_cast<uint64_t>(appended.tree_size));
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_UNSPECIFIED, v1::TRANSFER_STATE_INITIATED);
   LogInfo("transfer_initiated", StrCat("transfer=", s.transfer_id(),
                                        " person=", MaskPersonId(s.person_id()), " to=", caller));
@@ -176,11 +176,10 @@ absl::StatusOr<v1::SignedMessage> TransferManager::MakePackage(const v1::Transfe
   package.set_deadline_unix_ms(s.deadline_unix_ms());
   package.set_checkpoint(checkpoint);
   *package.mutable_figures() = s.figures();
-  for (ledger::IndexedEntry& e : entries) {
-    if (e.index > initiated_index) continue;
-    PBL_ASSIGN_OR_RETURN(*package.add_entries(),
-                         ProveEntry(*node_.ledger, e.index, std::move(e.bytes), tree_size));
-  }
+  std::erase_if(entries, [&](const ledger::IndexedEntry& e) { return e.index > initiated_index; });
+  PBL_ASSIGN_OR_RETURN(std::vector<v1::ProvenEntry> proven,
+                       ProveEntries(*node_.ledger, std::move(entries), tree_size));
+  for (v1::ProvenEntry& e : proven) *package.add_entries() = std::move(e);
   const std::string tamper =
       node_.config->fault_plan ? node_.config->fault_plan->tamper_package : "";
   if (tamper.empty()) return SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
@@ -254,7 +253,7 @@ absl::Status TransferManager::RecordSourceEnd(v1::TransferRecord record,
       AppendEntry(node_, receipt != nullptr ? OutEntry(s) : VoidedEntry(s, /*at_source=*/true)));
   record.set_logged(true);
   record.set_end_index(static_cast<uint64_t>(appended.first_index));
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(from, s.state());
   LogInfo(receipt != nullptr ? "transfer_out" : "transfer_voided",
           StrCat("transfer=", s.transfer_id(), " role=source index=", appended.first_index));

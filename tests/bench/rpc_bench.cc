@@ -106,9 +106,8 @@ double TransferRate(const Options& o, Cluster& cluster) {
   for (int p = 0; p < o.transfers; p += 8) {
     v1::AppendEntriesRequest batch;
     for (int q = p; q < std::min(p + 8, o.transfers); ++q) {
-      v1::AppendEntriesRequest one =
-          EmployeeHistory(TestPerson(q, 1985 + q / 14'000, true), "UEBPI-310000", 2012, 120,
-                          500'000 + q);
+      v1::AppendEntriesRequest one = EmployeeHistory(TestPerson(q, 1985 + q / 14'000, true),
+                                                     "UEBPI-310000", 2012, 120, 500'000 + q);
       for (v1::Entry& e : *one.mutable_entries()) *batch.add_entries() = std::move(e);
     }
     if (!cluster.Admin(kShanghai)->AppendEntries(batch).ok()) std::abort();
@@ -167,10 +166,11 @@ void HistoryLatency(const Options& o, Cluster& cluster, double* p50_ms, double* 
 
 int Run(const Options& o) {
   const std::string dir = FreshTestDir("rpc_bench");
-  std::printf("rpc_bench: %lld entries in batches of %lld from %d threads; %d transfers from %d "
-              "threads; %d history queries\n",
-              static_cast<long long>(o.entries), static_cast<long long>(kBatch), o.threads,
-              o.transfers, o.transfer_threads, o.queries);
+  std::printf(
+      "rpc_bench: %lld entries in batches of %lld from %d threads; %d transfers from %d "
+      "threads; %d history queries\n",
+      static_cast<long long>(o.entries), static_cast<long long>(kBatch), o.threads, o.transfers,
+      o.transfer_threads, o.queries);
   const double in_process = InProcessRate(o, dir);
   std::printf("in-process ledger appends: %.0f entries/s\n", in_process);
   Cluster cluster;
@@ -181,9 +181,10 @@ int Run(const Options& o) {
   double p50 = 0;
   double p99 = 0;
   HistoryLatency(o, cluster, &p50, &p99);
-  std::printf("worker history query (100 entries) on a node of %lld entries: p50 %.2f ms, p99 "
-              "%.2f ms\n",
-              static_cast<long long>(o.entries), p50, p99);
+  std::printf(
+      "worker history query (100 entries) on a node of %lld entries: p50 %.2f ms, p99 "
+      "%.2f ms\n",
+      static_cast<long long>(o.entries), p50, p99);
   const double transfers = TransferRate(o, cluster);
   std::printf("cross-node transfers (120-month histories): %.0f completed/s\n", transfers);
   return 0;
@@ -197,11 +198,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const long long value = std::atoll(argv[i + 1]);
-    if (flag == "--entries") o.entries = value;
-    else if (flag == "--threads") o.threads = static_cast<int>(value);
-    else if (flag == "--transfers") o.transfers = static_cast<int>(value);
-    else if (flag == "--transfer-threads") o.transfer_threads = static_cast<int>(value);
-    else if (flag == "--queries") o.queries = static_cast<int>(value);
+    if (flag == "--entries")
+      o.entries = value;
+    else if (flag == "--threads")
+      o.threads = static_cast<int>(value);
+    else if (flag == "--transfers")
+      o.transfers = static_cast<int>(value);
+    else if (flag == "--transfer-threads")
+      o.transfer_threads = static_cast<int>(value);
+    else if (flag == "--queries")
+      o.queries = static_cast<int>(value);
     else {
       std::fprintf(stderr,
                    "usage: rpc_bench [--entries N] [--threads N] [--transfers N] "

@@ -230,6 +230,31 @@ TEST_F(LedgerTest, ConcurrentAppendsAreGroupedAndAllAcknowledged) {
   EXPECT_OK(ledger_->Verify());
 }
 
+TEST_F(LedgerTest, ManyProofsAtOnceEqualTheProofsOneByOne) {
+  // Groups of several sizes, so that the proofs read hashes from many blobs.
+  for (int g = 0; g < 40; ++g) AppendContributions(g, 1 + g % 7);
+  const int64_t size = ledger_->Head().size;
+  std::vector<int64_t> indexes;
+  for (int64_t i = 0; i < size; i += 3) indexes.push_back(i);
+  indexes.push_back(size - 1);
+  for (const int64_t tree_size : {size, size - 5, int64_t{17}}) {
+    std::vector<int64_t> within;
+    for (const int64_t i : indexes) {
+      if (i < tree_size) within.push_back(i);
+    }
+    ASSERT_OK_AND_ASSIGN(const std::vector<crypto::Proof> proofs,
+                         ledger_->InclusionProofs(within, tree_size));
+    ASSERT_EQ(proofs.size(), within.size());
+    for (size_t k = 0; k < within.size(); ++k) {
+      ASSERT_OK_AND_ASSIGN(const crypto::Proof one, ledger_->InclusionProof(within[k], tree_size));
+      EXPECT_EQ(proofs[k], one) << within[k] << " in " << tree_size;
+    }
+  }
+  const std::vector<int64_t> past = {0, size};
+  EXPECT_THAT(ledger_->InclusionProofs(past, size), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ledger_->InclusionProofs(past, size + 1), StatusIs(absl::StatusCode::kOutOfRange));
+}
+
 TEST_F(LedgerTest, ProofsPastTheLogAreOutOfRange) {
   AppendContributions(0, 10);
   EXPECT_THAT(ledger_->InclusionProof(3, 11), StatusIs(absl::StatusCode::kOutOfRange));

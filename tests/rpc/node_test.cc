@@ -310,10 +310,10 @@ TEST_F(NodeTest, ATransferTheRulesRefuseIsVoidedOnBothSides) {
 // Clients outside PBL: Python grpcio (Debian's python3-grpcio) checks health, lists the services
 // through server reflection (as grpcurl does) and reads a checkpoint.
 TEST_F(NodeTest, APythonGrpcioClientTalksToTheNode) {
-  const RunResult run = RunProgram(
-      {"/usr/bin/python3", PBL_SOURCE_DIR "/tests/rpc/grpcio_client.py",
-       cluster_->spec(kShanghai).Address(), cluster_->pki().ca_cert,
-       cluster_->pki().Cert("auditor"), cluster_->pki().Key("auditor")});
+  const RunResult run =
+      RunProgram({"/usr/bin/python3", PBL_SOURCE_DIR "/tests/rpc/grpcio_client.py",
+                  cluster_->spec(kShanghai).Address(), cluster_->pki().ca_cert,
+                  cluster_->pki().Cert("auditor"), cluster_->pki().Key("auditor")});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("reflection: lists the five pbl.v1 services"));
 }

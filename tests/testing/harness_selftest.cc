@@ -356,7 +356,7 @@ TEST_F(WriteNodeConfigTest, WrittenConfigHasEveryTable) {
   nodes_[0].metrics_port = 9464;
   nodes_[0].limits.max_batch_entries = 100;
   const AccessLists access{{"admin"}, {"auditor-1", "auditor-2"}};
-  const FaultPlanSpec faults{42, 10, 20, 30, 50};
+  const FaultPlanSpec faults{42, 10, 20, 30, 50, ""};
   ASSERT_OK_AND_ASSIGN(const std::string path,
                        WriteNodeConfig(nodes_[0], PeersOf(nodes_, "anhui"), access, faults));
   EXPECT_EQ(path, nodes_[0].dir + "/pbld.toml");
