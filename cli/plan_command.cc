@@ -1,0 +1,8 @@
+// Placeholder until the command group lands.
+#include "cli/command_registry.h"
+
+namespace pbl::cli {
+
+void RegisterPlanCommands(CLI::App&, CommandContext&) {}
+
+}  // namespace pbl::cli
