@@ -1,0 +1,1232 @@
+#include "cli/auditor.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "crypto/encoding.h"
+#include "crypto/status_macros.h"
+#include "crypto/strings.h"
+#include "ledger/entry_validation.h"
+#include "ledger/scheme.h"
+#include "ledger/transfer_plan.h"
+#include "rpc/log.h"
+
+namespace pbl::cli {
+
+namespace {
+
+using crypto::Hash;
+
+// A remembered frontier holds one hash per level; its file is a header, the size and the hashes.
+constexpr std::string_view kFrontierHeader = "pbl audit frontier v1";
+constexpr size_t kFrontierFileBytesMax = 8 << 10;
+
+// Serves a tree's stored hashes from a vector (every one) or from a sparse map (a frontier).
+class VectorHashReader : public crypto::HashReader {
+ public:
+  explicit VectorHashReader(const std::vector<Hash>& stored) : stored_(stored) {}
+  absl::Status ReadHashes(std::span<const int64_t> indexes, std::span<Hash> out) const override {
+    if (indexes.size() != out.size()) return absl::InternalError("ReadHashes: lengths differ");
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      if (indexes[i] < 0 || static_cast<size_t>(indexes[i]) >= stored_.size()) {
+        return absl::OutOfRangeError(StrCat("stored hash ", indexes[i], " is not held"));
+      }
+      out[i] = stored_[static_cast<size_t>(indexes[i])];
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::vector<Hash>& stored_;
+};
+
+class MapHashReader : public crypto::HashReader {
+ public:
+  explicit MapHashReader(const std::map<int64_t, Hash>& hashes) : hashes_(hashes) {}
+  absl::Status ReadHashes(std::span<const int64_t> indexes, std::span<Hash> out) const override {
+    if (indexes.size() != out.size()) return absl::InternalError("ReadHashes: lengths differ");
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      const auto it = hashes_.find(indexes[i]);
+      if (it == hashes_.end()) {
+        return absl::OutOfRangeError(StrCat("stored hash ", indexes[i], " is not in the frontier"));
+      }
+      out[i] = it->second;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::map<int64_t, Hash>& hashes_;
+};
+
+std::string HashHex(const Hash& h) { return crypto::HexEncode(h); }
+
+AuditFinding LogFinding(std::string code, const std::string& node, std::string message,
+                        std::optional<int64_t> index = std::nullopt,
+                        std::vector<std::string> evidence = {}) {
+  AuditFinding f;
+  f.code = std::move(code);
+  f.node = node;
+  if (index) f.entries.push_back({node, *index, "entry"});
+  f.message = std::move(message);
+  f.evidence = std::move(evidence);
+  return f;
+}
+
+}  // namespace
+
+// --- AuditTree --------------------------------------------------------------------------------
+
+absl::StatusOr<AuditTree> AuditTree::Resume(int64_t size, std::span<const Hash> subtrees) {
+  if (size < 0 || size > crypto::kTreeSizeMax) {
+    return absl::InvalidArgumentError(StrCat("tree size ", size, " is out of range"));
+  }
+  if (subtrees.size() != static_cast<size_t>(std::popcount(static_cast<uint64_t>(size)))) {
+    return absl::InvalidArgumentError(StrCat("a tree of ", size, " leaves has ",
+                                             std::popcount(static_cast<uint64_t>(size)),
+                                             " complete subtrees, not ", subtrees.size()));
+  }
+  AuditTree tree(false);
+  std::map<int64_t, Hash> by_index;
+  size_t next = 0;
+  for (int level = crypto::kTreeLevelsMax - 1; level >= 0; --level) {
+    if (((size >> level) & 1) == 0) continue;
+    by_index[crypto::StoredHashIndex(level, (size >> level) - 1)] = subtrees[next];
+    tree.last_at_level_[static_cast<size_t>(level)] = subtrees[next];
+    ++next;
+  }
+  PBL_ASSIGN_OR_RETURN(tree.frontier_, crypto::MerkleFrontier::Load(size, MapHashReader(by_index)));
+  return tree;
+}
+
+void AuditTree::Append(const Hash& leaf_hash) {
+  if (!keep_hashes_) stored_.clear();
+  const size_t first = stored_.size();
+  frontier_.Append(leaf_hash, &stored_);
+  // The leaf hash, then each subtree the leaf completes, one level up at a time.
+  for (size_t k = first; k < stored_.size(); ++k) last_at_level_[k - first] = stored_[k];
+}
+
+std::vector<Hash> AuditTree::Frontier() const {
+  std::vector<Hash> subtrees;
+  const int64_t n = size();
+  for (int level = crypto::kTreeLevelsMax - 1; level >= 0; --level) {
+    if (((n >> level) & 1) != 0) subtrees.push_back(last_at_level_[static_cast<size_t>(level)]);
+  }
+  return subtrees;
+}
+
+absl::StatusOr<Hash> AuditTree::PrefixRoot(int64_t prefix_size) const {
+  if (prefix_size == size()) return Root();
+  if (prefix_size < 0 || prefix_size > size()) {
+    return absl::OutOfRangeError(
+        StrCat("prefix of ", prefix_size, " leaves of a tree of ", size()));
+  }
+  if (!keep_hashes_) {
+    return absl::FailedPreconditionError("the tree does not keep the hashes of its prefixes");
+  }
+  return crypto::TreeHash(prefix_size, VectorHashReader(stored_));
+}
+
+// --- AuditStateDir ----------------------------------------------------------------------------
+
+namespace {
+
+std::string EscapeOrigin(std::string_view origin) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : origin) {
+    const auto b = static_cast<unsigned char>(c);
+    if (std::isalnum(b) != 0 || c == '.' || c == '-') {
+      out += c;
+    } else {
+      out += '_';
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t bytes_max) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) return absl::NotFoundError(StrCat("cannot read ", path, ": ", ec.message()));
+  if (size > bytes_max) return absl::DataLossError(StrCat(path, " is too large"));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (!in) return absl::DataLossError(StrCat("cannot read ", path));
+  return s.str();
+}
+
+absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::UnavailableError(StrCat("cannot open ", dir));
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? absl::OkStatus() : absl::UnavailableError(StrCat("cannot sync ", dir));
+}
+
+// Replaces `path` with `data`: a temporary file in the same folder, synced, renamed over it.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view data) {
+  std::string temp = path + ".XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) return absl::UnavailableError(StrCat("cannot create a file next to ", path));
+  bool ok = ::fchmod(fd, 0600) == 0;
+  size_t written = 0;
+  while (ok && written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) written += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return absl::UnavailableError(StrCat("cannot write ", path));
+  }
+  return SyncDirectory(std::filesystem::path(path).parent_path().string());
+}
+
+std::string FormatFrontier(const AuditTree& tree) {
+  std::string text = StrCat(kFrontierHeader, "\n", tree.size(), "\n");
+  for (const Hash& h : tree.Frontier()) StrAppend(&text, crypto::Base64Encode(h), "\n");
+  return text;
+}
+
+// The tree of a frontier file, or nullopt when the file is missing, malformed or not of `cp`.
+std::optional<AuditTree> ReadFrontier(const std::string& path, const crypto::Checkpoint& cp) {
+  absl::StatusOr<std::string> text = ReadSmallFile(path, kFrontierFileBytesMax);
+  if (!text.ok()) return std::nullopt;
+  std::vector<std::string> lines;
+  std::istringstream in(*text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  if (lines.size() < 2 || lines[0] != kFrontierHeader) return std::nullopt;
+  absl::StatusOr<int64_t> size = crypto::ParseDecimal(lines[1]);
+  if (!size.ok() || *size != cp.size) return std::nullopt;
+  std::vector<Hash> subtrees;
+  for (size_t i = 2; i < lines.size(); ++i) {
+    absl::StatusOr<std::string> bytes = crypto::Base64Decode(lines[i]);
+    if (!bytes.ok() || bytes->size() != crypto::kHashBytes) return std::nullopt;
+    Hash h;
+    std::copy(bytes->begin(), bytes->end(), h.begin());
+    subtrees.push_back(h);
+  }
+  absl::StatusOr<AuditTree> tree = AuditTree::Resume(*size, subtrees);
+  if (!tree.ok() || tree->Root() != cp.root) return std::nullopt;
+  return *std::move(tree);
+}
+
+std::string FrontierPath(const std::string& checkpoint_path) {
+  return checkpoint_path.substr(0,
+                                checkpoint_path.size() - std::string_view(".checkpoint").size()) +
+         ".frontier";
+}
+
+}  // namespace
+
+std::string AuditStateDir::CheckpointPath(std::string_view origin) const {
+  return (std::filesystem::path(dir_) / (EscapeOrigin(origin) + ".checkpoint")).string();
+}
+
+absl::StatusOr<std::optional<RememberedLog>> AuditStateDir::Load(
+    const crypto::NoteVerifier& log) const {
+  RememberedLog r;
+  r.path = CheckpointPath(log.name());
+  std::error_code ec;
+  if (!std::filesystem::exists(r.path, ec)) return std::nullopt;
+  PBL_ASSIGN_OR_RETURN(r.note, ReadSmallFile(r.path, crypto::kNoteBytesMax));
+  absl::StatusOr<crypto::OpenedCheckpoint> opened = crypto::OpenCheckpoint(r.note, log);
+  if (!opened.ok()) {
+    return absl::DataLossError(
+        StrCat("the remembered checkpoint ", r.path,
+               " does not verify with the log's key: ", ToStd(opened.status().message())));
+  }
+  r.checkpoint = opened->checkpoint;
+  r.tree = ReadFrontier(FrontierPath(r.path), r.checkpoint);
+  return r;
+}
+
+absl::Status AuditStateDir::Save(std::string_view note, const crypto::Checkpoint& checkpoint,
+                                 const AuditTree& tree) const {
+  if (tree.size() != checkpoint.size || tree.Root() != checkpoint.root) {
+    return absl::InternalError("the tree to remember is not the checkpoint's");
+  }
+  std::error_code ec;
+  // A folder made here is the owner's only; an existing one is left as it is.
+  if (std::filesystem::create_directories(dir_, ec)) {
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  if (ec) return absl::UnavailableError(StrCat("cannot create ", dir_, ": ", ec.message()));
+  const std::string path = CheckpointPath(checkpoint.origin);
+  PBL_RETURN_IF_ERROR(WriteFileAtomically(FrontierPath(path), FormatFrontier(tree)));
+  return WriteFileAtomically(path, note);
+}
+
+// --- Scanning a log ---------------------------------------------------------------------------
+
+std::optional<AuditFinding> CheckEntry(const std::string& node, int64_t index,
+                                       std::string_view bytes) {
+  absl::StatusOr<ledger::EntryKeyFields> valid = ledger::ValidateEntry(bytes);
+  if (valid.ok()) return std::nullopt;
+  return LogFinding(
+      "entry-invalid", node,
+      StrCat("entry ", index, " is not a valid pbl.v1.Entry: ", ToStd(valid.status().message())),
+      index);
+}
+
+namespace {
+
+// Checks the note a stream ended with against the tree rebuilt from the stream.
+std::optional<AuditFinding> CheckStreamCheckpoint(const crypto::NoteVerifier& log,
+                                                  const AuditTree& tree, const std::string& node,
+                                                  LogScan* scan) {
+  absl::StatusOr<crypto::OpenedCheckpoint> opened = crypto::OpenCheckpoint(scan->note, log);
+  if (!opened.ok()) {
+    return LogFinding("checkpoint-invalid", node,
+                      StrCat("the checkpoint the stream ended with does not verify with the key ",
+                             log.name(), ": ", ToStd(opened.status().message())),
+                      std::nullopt, {scan->note});
+  }
+  scan->checkpoint = opened->checkpoint;
+  const int64_t size = scan->checkpoint.size;
+  if (size != tree.size()) {
+    return LogFinding(
+        "size-mismatch", node,
+        StrCat("the stream held ", tree.size(), " entries but its checkpoint covers ", size),
+        tree.size() > 0 ? std::optional<int64_t>(tree.size() - 1) : std::nullopt, {scan->note});
+  }
+  if (scan->checkpoint.root != tree.Root()) {
+    const std::string read =
+        scan->first_index == 0
+            ? StrCat("the ", size, " entries")
+            : StrCat("entries ", scan->first_index, " to ", size - 1,
+                     ", after the remembered tree of size ", scan->first_index, ",");
+    return LogFinding("root-mismatch", node,
+                      StrCat(read, " hash to root ", HashHex(tree.Root()), " but the node signed ",
+                             HashHex(scan->checkpoint.root), " for size ", size),
+                      size - 1, {scan->note});
+  }
+  return std::nullopt;
+}
+
+// The hashes of a proof from the wire; nullopt when one is not a SHA-256 hash.
+std::optional<std::vector<Hash>> ProofHashes(
+    const google::protobuf::RepeatedPtrField<std::string>& hashes) {
+  std::vector<Hash> proof;
+  for (const std::string& bytes : hashes) {
+    if (bytes.size() != crypto::kHashBytes) return std::nullopt;
+    proof.emplace_back();
+    std::copy(bytes.begin(), bytes.end(), proof.back().begin());
+  }
+  return proof;
+}
+
+// After a root mismatch: the first index whose entry is not the one the node signed. It reads
+// the first checkpoint.size entries again, keeping every hash (64 bytes an entry), and bisects
+// with the node's consistency proofs: the prefix of m entries is proved consistent with the
+// signed tree exactly when those m entries are the signed ones (O(log n) calls). nullopt when
+// the node does not answer, or serves other entries this time.
+std::optional<int64_t> LocateMismatch(rpc::NodeClient& client, const crypto::Checkpoint& cp) {
+  const int64_t n = cp.size;
+  AuditTree tree(true);
+  const absl::Status streamed =
+      client.StreamEntries(0, [&](const v1::StreamEntriesResponse& chunk) -> absl::Status {
+        if (chunk.first_index() != static_cast<uint64_t>(tree.size())) {
+          return absl::DataLossError("the stream skipped entries");
+        }
+        for (const std::string& bytes : chunk.entries()) {
+          if (tree.size() == n) return absl::CancelledError("read enough");
+          tree.Append(crypto::LeafHash(crypto::AsBytes(bytes)));
+        }
+        return absl::OkStatus();
+      });
+  if (tree.size() != n || tree.Root() == cp.root ||
+      (!streamed.ok() && !absl::IsCancelled(streamed))) {
+    return std::nullopt;
+  }
+  int64_t consistent_below = 1;  // prefixes shorter than this are the signed ones
+  int64_t inconsistent_at = n;   // the prefix of this size is not
+  while (consistent_below < inconsistent_at) {
+    const int64_t m = consistent_below + (inconsistent_at - consistent_below) / 2;
+    absl::StatusOr<v1::GetConsistencyProofResponse> proof =
+        client.GetConsistencyProof(static_cast<uint64_t>(m), static_cast<uint64_t>(n));
+    absl::StatusOr<Hash> prefix = tree.PrefixRoot(m);
+    if (!proof.ok() || !prefix.ok()) return std::nullopt;
+    const std::optional<std::vector<Hash>> hashes = ProofHashes(proof->hashes());
+    if (!hashes) return std::nullopt;
+    if (crypto::VerifyConsistency(m, n, *prefix, cp.root, *hashes).ok()) {
+      consistent_below = m + 1;
+    } else {
+      inconsistent_at = m;
+    }
+  }
+  return inconsistent_at - 1;
+}
+
+// Names the entry behind a root-mismatch finding when the node's proofs allow it.
+void NameMismatch(rpc::NodeClient& client, LogScan* scan) {
+  AuditFinding& f = *scan->finding;
+  if (const std::optional<int64_t> bad = LocateMismatch(client, scan->checkpoint)) {
+    f.entries = {{f.node, *bad, "entry"}};
+    StrAppend(&f.message, ": entry ", *bad,
+              " is not the one the node signed (the entries before it are; found by bisecting "
+              "with the node's consistency proofs)");
+  } else {
+    StrAppend(&f.message, ": an entry at or after index ", scan->first_index,
+              " is not the one the node signed");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<LogScan> ScanLog(rpc::NodeClient& client, const crypto::NoteVerifier& log,
+                                AuditTree* tree, const ScanOptions& options) {
+  LogScan scan;
+  scan.first_index = tree->size();
+  const auto started = std::chrono::steady_clock::now();
+  int64_t next = tree->size();
+  bool ended = false;
+  if (options.watch_size == next) scan.root_at_watch = tree->Root();
+  const auto stop = [&](AuditFinding f) {
+    scan.finding = std::move(f);
+    return absl::AbortedError("the audit found a problem");
+  };
+  absl::Status status = client.StreamEntries(
+      static_cast<uint64_t>(next), [&](const v1::StreamEntriesResponse& chunk) -> absl::Status {
+        if (ended) {
+          return stop(LogFinding("stream-invalid", options.node,
+                                 "the stream went on after the message carrying the checkpoint"));
+        }
+        if (chunk.first_index() != static_cast<uint64_t>(next)) {
+          return stop(LogFinding("stream-invalid", options.node,
+                                 StrCat("a chunk starts at index ", chunk.first_index(),
+                                        " where index ", next, " was due"),
+                                 next));
+        }
+        for (const std::string& bytes : chunk.entries()) {
+          std::optional<AuditFinding> bad =
+              options.visit ? options.visit(next, bytes) : CheckEntry(options.node, next, bytes);
+          if (bad) return stop(*std::move(bad));
+          tree->Append(crypto::LeafHash(crypto::AsBytes(bytes)));
+          ++next;
+          if (next == options.watch_size) scan.root_at_watch = tree->Root();
+        }
+        if (!chunk.checkpoint().empty()) {
+          ended = true;
+          scan.note = chunk.checkpoint();
+        }
+        if (options.progress) {
+          options.progress(next - scan.first_index,
+                           std::max(options.total_hint, next) - scan.first_index);
+        }
+        return absl::OkStatus();
+      });
+  scan.entries = next - scan.first_index;
+  scan.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (scan.finding) return scan;
+  PBL_RETURN_IF_ERROR(status);
+  if (!ended) {
+    scan.finding = LogFinding("stream-invalid", options.node,
+                              StrCat("the stream ended at index ", next, " without a checkpoint"));
+    return scan;
+  }
+  scan.finding = CheckStreamCheckpoint(log, *tree, options.node, &scan);
+  if (scan.finding && scan.finding->code == "root-mismatch") NameMismatch(client, &scan);
+  return scan;
+}
+
+// --- Remembered checkpoints -------------------------------------------------------------------
+
+namespace {
+
+AuditFinding Equivocation(const std::string& node, std::string message, std::string remembered,
+                          std::string presented) {
+  return LogFinding("equivocation", node, std::move(message), std::nullopt,
+                    {std::move(remembered), std::move(presented)});
+}
+
+// The node's own checkpoint for the remembered size must be the remembered one. nullopt when it
+// is, or when the node keeps none for that size.
+absl::StatusOr<std::optional<AuditFinding>> CheckSameSize(rpc::NodeClient& client,
+                                                          const crypto::NoteVerifier& log,
+                                                          const std::string& node,
+                                                          const RememberedLog& remembered) {
+  const int64_t size = remembered.checkpoint.size;
+  if (size == 0) return std::nullopt;  // tree_size 0 asks for the latest
+  absl::StatusOr<std::string> note = client.GetCheckpoint(static_cast<uint64_t>(size));
+  if (absl::IsNotFound(note.status())) return std::nullopt;
+  PBL_RETURN_IF_ERROR(note.status());
+  absl::StatusOr<crypto::OpenedCheckpoint> opened = crypto::OpenCheckpoint(*note, log);
+  if (!opened.ok()) {
+    return LogFinding("checkpoint-invalid", node,
+                      StrCat("the node's checkpoint for size ", size,
+                             " does not verify: ", ToStd(opened.status().message())),
+                      std::nullopt, {*note});
+  }
+  if (opened->checkpoint == remembered.checkpoint) return std::nullopt;
+  return Equivocation(
+      node,
+      StrCat("the node signed two different checkpoints for size ", size, ": root ",
+             HashHex(remembered.checkpoint.root), " (remembered in ", remembered.path,
+             ") and root ", HashHex(opened->checkpoint.root), " (served now)"),
+      remembered.note, *note);
+}
+
+// The node's consistency proof from the remembered checkpoint to the scanned one.
+absl::StatusOr<std::optional<AuditFinding>> CheckConsistency(rpc::NodeClient& client,
+                                                             const std::string& node,
+                                                             const RememberedLog& remembered,
+                                                             const LogScan& scan) {
+  const int64_t old_size = remembered.checkpoint.size;
+  const int64_t new_size = scan.checkpoint.size;
+  if (old_size == 0) return std::nullopt;  // the empty tree is a prefix of every tree
+  std::vector<Hash> proof;
+  if (old_size < new_size) {
+    PBL_ASSIGN_OR_RETURN(const v1::GetConsistencyProofResponse response,
+                         client.GetConsistencyProof(static_cast<uint64_t>(old_size),
+                                                    static_cast<uint64_t>(new_size)));
+    std::optional<std::vector<Hash>> hashes = ProofHashes(response.hashes());
+    if (!hashes) {
+      return Equivocation(node,
+                          StrCat("the node's consistency proof from size ", old_size, " to ",
+                                 new_size, " holds a hash that is not 32 bytes"),
+                          remembered.note, scan.note);
+    }
+    proof = *std::move(hashes);
+  }
+  const absl::Status proved = crypto::VerifyConsistency(
+      old_size, new_size, remembered.checkpoint.root, scan.checkpoint.root, proof);
+  if (proved.ok()) return std::nullopt;
+  return Equivocation(node,
+                      StrCat("the checkpoint the node signs now (size ", new_size,
+                             ") is not consistent with the one it signed for size ", old_size, ": ",
+                             ToStd(proved.message())),
+                      remembered.note, scan.note);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<AuditFinding>> CheckRemembered(rpc::NodeClient& client,
+                                                            const crypto::NoteVerifier& log,
+                                                            const std::string& node,
+                                                            const RememberedLog& remembered,
+                                                            const LogScan& scan) {
+  const int64_t old_size = remembered.checkpoint.size;
+  if (scan.checkpoint.size < old_size) {
+    return LogFinding("rollback", node,
+                      StrCat("the node's log has ", scan.checkpoint.size,
+                             " entries but it signed a checkpoint of size ", old_size,
+                             " before (remembered in ", remembered.path, ")"),
+                      std::nullopt, {remembered.note, scan.note});
+  }
+  PBL_ASSIGN_OR_RETURN(std::optional<AuditFinding> finding,
+                       CheckSameSize(client, log, node, remembered));
+  if (finding) return finding;
+  if (scan.root_at_watch && *scan.root_at_watch != remembered.checkpoint.root) {
+    return Equivocation(
+        node,
+        StrCat("the node signed root ", HashHex(remembered.checkpoint.root), " for size ", old_size,
+               " (remembered in ", remembered.path, "), but the first ", old_size,
+               " entries of the log it signs now at size ", scan.checkpoint.size, " hash to ",
+               HashHex(*scan.root_at_watch)),
+        remembered.note, scan.note);
+  }
+  return CheckConsistency(client, node, remembered, scan);
+}
+
+// --- TransferLogs -----------------------------------------------------------------------------
+
+namespace {
+
+// Where a trail keeps a transfer entry of this kind; nullptr for other entries.
+std::vector<TransferSighting>* TrailListFor(const v1::Entry& e, TransferTrail* trail) {
+  switch (e.body_case()) {
+    case v1::Entry::kTransferRequested:
+      return &trail->requested;
+    case v1::Entry::kTransferInitiated:
+      return &trail->initiated;
+    case v1::Entry::kTransferIn:
+      return &trail->in;
+    case v1::Entry::kTransferOut:
+      return &trail->out;
+    case v1::Entry::kTransferVoided:
+      return &trail->voided;
+    default:
+      return nullptr;
+  }
+}
+
+// The transfer id of a transfer entry; nullptr for other entries.
+const std::string* TransferIdOf(const v1::Entry& e) {
+  switch (e.body_case()) {
+    case v1::Entry::kTransferRequested:
+      return &e.transfer_requested().transfer_id();
+    case v1::Entry::kTransferInitiated:
+      return &e.transfer_initiated().transfer_id();
+    case v1::Entry::kTransferIn:
+      return &e.transfer_in().transfer_id();
+    case v1::Entry::kTransferOut:
+      return &e.transfer_out().transfer_id();
+    case v1::Entry::kTransferVoided:
+      return &e.transfer_voided().transfer_id();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+size_t TransferLogs::AddNode(std::string name) {
+  logs_.push_back(std::make_unique<Log>());
+  logs_.back()->name = std::move(name);
+  return logs_.size() - 1;
+}
+
+std::optional<size_t> TransferLogs::Find(std::string_view name) const {
+  for (size_t i = 0; i < logs_.size(); ++i) {
+    if (logs_[i]->name == name) return i;
+  }
+  return std::nullopt;
+}
+
+EntryVisitor TransferLogs::Recorder(size_t n) {
+  return [this, n](int64_t index, std::string_view bytes) -> std::optional<AuditFinding> {
+    Log& log = *logs_[n];
+    if (std::optional<AuditFinding> bad = CheckEntry(log.name, index, bytes)) return bad;
+    ledger::HistoryEntry h;
+    h.index = static_cast<uint64_t>(index);
+    h.entry.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+    if (const std::string* id = TransferIdOf(h.entry)) {
+      TrailListFor(h.entry, &trails_[*id])->push_back({n, index, h.entry});
+    }
+    log.persons[h.entry.person_id()].push_back(std::move(h));
+    return std::nullopt;
+  };
+}
+
+// --- Transfer checks --------------------------------------------------------------------------
+
+namespace {
+
+std::string_view KindOf(const v1::Entry& e) {
+  switch (e.body_case()) {
+    case v1::Entry::kTransferRequested:
+      return "transfer_requested";
+    case v1::Entry::kTransferInitiated:
+      return "transfer_initiated";
+    case v1::Entry::kTransferIn:
+      return "transfer_in";
+    case v1::Entry::kTransferOut:
+      return "transfer_out";
+    case v1::Entry::kTransferVoided:
+      return "transfer_voided";
+    default:
+      return "entry";
+  }
+}
+
+std::string RangesText(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges) {
+  std::string text;
+  for (const v1::MonthRange& r : ranges) {
+    StrAppend(&text, text.empty() ? "" : ",", r.first(), "..", r.last());
+  }
+  return text.empty() ? "none" : text;
+}
+
+std::string FiguresText(const v1::TransferFigures& f) {
+  return StrCat("months credited ", RangesText(f.months_credited()), ", account ",
+                f.individual_account_fen(), " fen, pooled ", f.pooled_fen(), " fen, refund ",
+                f.refund_fen(), " fen");
+}
+
+bool SameFigures(const v1::TransferFigures& a, const v1::TransferFigures& b) {
+  return a.SerializeAsString() == b.SerializeAsString();
+}
+
+// One side of a transfer, as its entries describe it.
+struct Side {
+  std::string name;            // the node id the entries use
+  std::optional<size_t> node;  // its log, when audited
+  std::string scheme;
+  const TransferSighting* start = nullptr;  // transfer_requested (destination), _initiated (source)
+  const TransferSighting* end = nullptr;    // transfer_in (destination), transfer_out (source)
+  const TransferSighting* voided = nullptr;
+};
+
+struct Transfer {
+  std::string id;
+  std::string person;
+  std::string date;
+  bool officially_approved = false;
+  std::optional<int64_t> deadline_ms;
+  Side source;
+  Side destination;
+};
+
+// A credited transfer, for the months-counted-once check across the logs.
+struct Credit {
+  std::string transfer_id;
+  ledger::SchemeId source;
+  ledger::SchemeId destination;
+  AuditEntryRef transfer_in;
+};
+
+class TransferChecker {
+ public:
+  TransferChecker(const TransferLogs& logs, const TransferAuditOptions& options,
+                  TransferReport* report)
+      : logs_(logs), options_(options), report_(report) {}
+
+  void Check(const std::string& id, const TransferTrail& trail);
+  // After every transfer: no month of a person counted in two schemes of one kind.
+  void CheckMonthsCountedOnce();
+
+ private:
+  bool Describe(const std::string& id, const TransferTrail& trail, Transfer* t);
+  void Assign(const TransferTrail& trail, Transfer* t);
+  bool CheckAgreement(const Transfer& t, const TransferSighting& s);
+  void CheckOrder(const Transfer& t);
+  void CheckPrecedents(const Transfer& t);
+  void CheckEndings(const Transfer& t);
+  void CheckFigures(const Transfer& t);
+  void CheckPackage(const Transfer& t);
+  bool CheckRules(const Transfer& t);
+  void CheckDeadline(const Transfer& t);
+  bool PastDeadline(const Transfer& t) const {
+    return t.deadline_ms && *t.deadline_ms + options_.grace_ms < options_.now_unix_ms;
+  }
+  void Count(const Transfer& t);
+  void CheckPersonMonths(const std::string& person, ledger::SchemeKind kind,
+                         const std::vector<Credit>& credits);
+
+  void Add(std::string code, const Transfer& t, const std::string& node,
+           std::initializer_list<const TransferSighting*> entries, std::string message);
+  const std::string& NameOf(const TransferSighting& s) const { return logs_.log(s.node).name; }
+  AuditEntryRef Ref(const TransferSighting& s) const {
+    return {NameOf(s), s.index, std::string(KindOf(s.entry))};
+  }
+  std::string At(const TransferSighting& s) const {
+    return StrCat(KindOf(s.entry), " at ", NameOf(s), "#", s.index);
+  }
+  // Read in its log's first pass, so the entries it follows from are in every other log read.
+  bool FirstPass(const TransferSighting& s) const {
+    return s.index < logs_.log(s.node).first_pass_size;
+  }
+
+  const TransferLogs& logs_;
+  const TransferAuditOptions& options_;
+  TransferReport* report_;
+  std::map<std::string, std::vector<Credit>> credits_;  // by person
+};
+
+void TransferChecker::Add(std::string code, const Transfer& t, const std::string& node,
+                          std::initializer_list<const TransferSighting*> entries,
+                          std::string message) {
+  AuditFinding f;
+  f.code = std::move(code);
+  f.node = node;
+  f.transfer_id = t.id;
+  for (const TransferSighting* e : entries) {
+    if (e != nullptr) f.entries.push_back(Ref(*e));
+  }
+  f.message = std::move(message);
+  report_->findings.push_back(std::move(f));
+}
+
+void TransferChecker::Check(const std::string& id, const TransferTrail& trail) {
+  Transfer t;
+  ++report_->transfers;
+  if (!Describe(id, trail, &t)) return;
+  Assign(trail, &t);
+  CheckOrder(t);
+  CheckPrecedents(t);
+  CheckEndings(t);
+  if (t.destination.end != nullptr) {
+    CheckFigures(t);
+    if (t.source.node && t.source.start != nullptr) {
+      CheckPackage(t);
+      // Between transfer_in and transfer_out both sides count the months for a moment: the
+      // months are compared once the source has ended the transfer or should have.
+      const Side& s = t.source;
+      const bool in_flight = s.end == nullptr && s.voided == nullptr && !PastDeadline(t);
+      if (CheckRules(t) && !in_flight) {
+        credits_[t.person].push_back({t.id, *ledger::ParseSchemeId(t.source.scheme),
+                                      *ledger::ParseSchemeId(t.destination.scheme),
+                                      Ref(*t.destination.end)});
+      }
+    }
+  }
+  CheckDeadline(t);
+  Count(t);
+}
+
+// The parties and terms of a transfer, from its first entry in protocol order.
+bool TransferChecker::Describe(const std::string& id, const TransferTrail& trail, Transfer* t) {
+  t->id = id;
+  const TransferSighting* first = nullptr;
+  if (!trail.requested.empty()) {
+    first = &trail.requested.front();
+    const v1::TransferRequested& r = first->entry.transfer_requested();
+    t->destination = {NameOf(*first), {}, first->entry.scheme_id()};
+    t->source = {r.source_node_id(), {}, r.source_scheme_id()};
+  } else if (!trail.initiated.empty()) {
+    first = &trail.initiated.front();
+    const v1::TransferInitiated& i = first->entry.transfer_initiated();
+    t->source = {NameOf(*first), {}, first->entry.scheme_id()};
+    t->destination = {i.destination_node_id(), {}, i.destination_scheme_id()};
+  } else if (!trail.in.empty()) {
+    first = &trail.in.front();
+    const v1::TransferIn& in = first->entry.transfer_in();
+    t->destination = {NameOf(*first), {}, first->entry.scheme_id()};
+    t->source = {in.source_node_id(), {}, in.source_scheme_id()};
+    t->date = in.date();
+  } else if (!trail.out.empty()) {
+    first = &trail.out.front();
+    const v1::TransferOut& out = first->entry.transfer_out();
+    t->source = {NameOf(*first), {}, first->entry.scheme_id()};
+    t->destination = {out.destination_node_id(), {}, out.destination_scheme_id()};
+    t->date = out.date();
+  } else {
+    for (const TransferSighting& s : trail.voided) {
+      Add("orphan-entry", *t, NameOf(s), {&s},
+          StrCat(At(s), " voids a transfer that no audited log requested or initiated"));
+    }
+    return false;
+  }
+  t->person = first->entry.person_id();
+  if (!trail.requested.empty()) {
+    const v1::TransferRequested& r = trail.requested.front().entry.transfer_requested();
+    t->date = r.date();
+    t->officially_approved = r.officially_approved();
+    t->deadline_ms = r.deadline_unix_ms();
+  } else if (!trail.initiated.empty()) {
+    const v1::TransferInitiated& i = trail.initiated.front().entry.transfer_initiated();
+    t->date = i.date();
+    t->officially_approved = i.officially_approved();
+    t->deadline_ms = i.deadline_unix_ms();
+  }
+  t->source.node = logs_.Find(t->source.name);
+  t->destination.node = logs_.Find(t->destination.name);
+  return true;
+}
+
+// Every field of `s` that names a party or a term must agree with the transfer. True when the
+// entry is where its kind belongs (the node and scheme of its side).
+bool TransferChecker::CheckAgreement(const Transfer& t, const TransferSighting& s) {
+  std::vector<std::string> differences;
+  const auto expect = [&](std::string_view field, const std::string& got, const std::string& want) {
+    if (got != want) differences.push_back(StrCat(field, " is \"", got, "\", not \"", want, "\""));
+  };
+  const v1::Entry& e = s.entry;
+  if (e.person_id() != t.person) differences.push_back("person_id is another person's");
+  const bool at_destination = e.has_transfer_requested() || e.has_transfer_in();
+  const Side& own = at_destination ? t.destination : t.source;
+  const Side& other = at_destination ? t.source : t.destination;
+  const bool placed = NameOf(s) == own.name && e.scheme_id() == own.scheme;
+  expect("the node", NameOf(s), own.name);
+  expect("scheme_id", e.scheme_id(), own.scheme);
+  const auto terms = [&](const std::string& date, bool approved, int64_t deadline_ms) {
+    expect("date", date, t.date);
+    expect("officially_approved", approved ? "true" : "false",
+           t.officially_approved ? "true" : "false");
+    if (t.deadline_ms) expect("deadline_unix_ms", StrCat(deadline_ms), StrCat(*t.deadline_ms));
+  };
+  if (e.has_transfer_requested()) {
+    const v1::TransferRequested& r = e.transfer_requested();
+    expect("destination_node_id", r.destination_node_id(), own.name);
+    expect("destination_scheme_id", r.destination_scheme_id(), own.scheme);
+    expect("source_node_id", r.source_node_id(), other.name);
+    expect("source_scheme_id", r.source_scheme_id(), other.scheme);
+    terms(r.date(), r.officially_approved(), r.deadline_unix_ms());
+  } else if (e.has_transfer_initiated()) {
+    const v1::TransferInitiated& i = e.transfer_initiated();
+    expect("destination_node_id", i.destination_node_id(), other.name);
+    expect("destination_scheme_id", i.destination_scheme_id(), other.scheme);
+    terms(i.date(), i.officially_approved(), i.deadline_unix_ms());
+  } else if (e.has_transfer_in()) {
+    expect("source_node_id", e.transfer_in().source_node_id(), other.name);
+    expect("source_scheme_id", e.transfer_in().source_scheme_id(), other.scheme);
+    expect("date", e.transfer_in().date(), t.date);
+  } else if (e.has_transfer_out()) {
+    expect("destination_node_id", e.transfer_out().destination_node_id(), other.name);
+    expect("destination_scheme_id", e.transfer_out().destination_scheme_id(), other.scheme);
+    expect("date", e.transfer_out().date(), t.date);
+  }
+  if (!differences.empty()) {
+    std::string text;
+    for (const std::string& d : differences) StrAppend(&text, text.empty() ? "" : "; ", d);
+    Add("details-differ", t, NameOf(s), {&s},
+        StrCat(At(s), " disagrees with the transfer's other entries: ", text));
+  }
+  return placed;
+}
+
+void TransferChecker::Assign(const TransferTrail& trail, Transfer* t) {
+  const auto place = [&](const TransferSighting& s, Side* side,
+                         const TransferSighting* Side::*slot) {
+    if (side->*slot == nullptr) {
+      side->*slot = &s;
+      return;
+    }
+    Add("duplicate-entry", *t, NameOf(s), {side->*slot, &s},
+        StrCat("two ", KindOf(s.entry), " entries for one transfer: ", At(*(side->*slot)), " and ",
+               At(s)));
+  };
+  for (const TransferSighting& s : trail.requested) {
+    if (CheckAgreement(*t, s)) place(s, &t->destination, &Side::start);
+  }
+  for (const TransferSighting& s : trail.initiated) {
+    if (CheckAgreement(*t, s)) place(s, &t->source, &Side::start);
+  }
+  for (const TransferSighting& s : trail.in) {
+    if (CheckAgreement(*t, s)) place(s, &t->destination, &Side::end);
+  }
+  for (const TransferSighting& s : trail.out) {
+    if (CheckAgreement(*t, s)) place(s, &t->source, &Side::end);
+  }
+  for (const TransferSighting& s : trail.voided) {
+    const auto on = [&](const Side& side) {
+      return NameOf(s) == side.name && s.entry.scheme_id() == side.scheme;
+    };
+    if (s.entry.person_id() != t->person) {
+      Add("details-differ", *t, NameOf(s), {&s},
+          StrCat(At(s), " is another person's than the transfer's other entries"));
+    } else if (on(t->destination)) {
+      place(s, &t->destination, &Side::voided);
+    } else if (on(t->source)) {
+      place(s, &t->source, &Side::voided);
+    } else {
+      Add("details-differ", *t, NameOf(s), {&s},
+          StrCat(At(s), " is in neither the source's scheme (", t->source.name, " ",
+                 t->source.scheme, ") nor the destination's (", t->destination.name, " ",
+                 t->destination.scheme, ")"));
+    }
+  }
+}
+
+// Within one log, an entry comes after the entries it follows from.
+void TransferChecker::CheckOrder(const Transfer& t) {
+  const auto before = [&](const TransferSighting* first, const TransferSighting* then) {
+    if (first == nullptr || then == nullptr || first->node != then->node) return;
+    if (then->index > first->index) return;
+    Add("out-of-order", t, NameOf(*then), {first, then},
+        StrCat(At(*then), " comes before ", At(*first), ", which it follows from"));
+  };
+  const Side& d = t.destination;
+  const Side& s = t.source;
+  before(d.start, d.end);
+  before(d.start, d.voided);
+  before(s.start, s.end);
+  before(s.start, s.voided);
+  // Both sides in one log (a transfer between two schemes of one node): the protocol's order.
+  before(d.start, s.start);
+  before(s.start, d.end);
+  before(d.end, s.end);
+}
+
+// Each entry follows from another: requested -> initiated -> in -> out. Across two logs a
+// missing predecessor is judged only for entries read in the first pass (see TransferLogs).
+void TransferChecker::CheckPrecedents(const Transfer& t) {
+  const Side& d = t.destination;
+  const Side& s = t.source;
+  for (const TransferSighting* e : {d.end, d.voided}) {
+    if (e != nullptr && d.start == nullptr) {
+      Add("missing-transfer-requested", t, d.name, {e},
+          StrCat(At(*e), " ends a transfer its log never requested"));
+    }
+  }
+  for (const TransferSighting* e : {s.end, s.voided}) {
+    if (e != nullptr && s.start == nullptr) {
+      Add("missing-transfer-initiated", t, s.name, {e},
+          StrCat(At(*e), " ends a transfer its log never initiated"));
+    }
+  }
+  if (!d.node || !s.node) return;
+  if (s.start != nullptr && d.start == nullptr && FirstPass(*s.start)) {
+    Add("missing-transfer-requested", t, d.name, {s.start},
+        StrCat(d.name, "'s log has no transfer_requested for ", At(*s.start)));
+  }
+  if (d.end != nullptr && s.start == nullptr && FirstPass(*d.end)) {
+    Add("missing-transfer-initiated", t, s.name, {d.end},
+        StrCat(At(*d.end), " credits a package but ", s.name,
+               "'s log has no transfer_initiated for it"));
+  }
+  if (s.end != nullptr && d.end == nullptr && FirstPass(*s.end)) {
+    Add("missing-transfer-in", t, d.name, {s.end},
+        StrCat(At(*s.end), " records the account as moved but ", d.name,
+               "'s log has no transfer_in: nothing was credited"));
+  }
+}
+
+// A transfer ends once on each side, and both sides end it the same way.
+void TransferChecker::CheckEndings(const Transfer& t) {
+  const Side& d = t.destination;
+  const Side& s = t.source;
+  if (d.end != nullptr && d.voided != nullptr) {
+    Add("ended-differently", t, d.name, {d.end, d.voided},
+        StrCat("the destination both credited (", At(*d.end), ") and voided (", At(*d.voided),
+               ") the transfer"));
+  }
+  if (s.end != nullptr && s.voided != nullptr) {
+    Add("ended-differently", t, s.name, {s.end, s.voided},
+        StrCat("the source both moved (", At(*s.end), ") and voided (", At(*s.voided),
+               ") the transfer"));
+  }
+  if (d.end != nullptr && s.voided != nullptr) {
+    Add("ended-differently", t, d.name, {d.end, s.voided},
+        StrCat(At(*d.end), " credited the transfer but ", At(*s.voided),
+               " released the account at the source: the months count at both"));
+  }
+  if (s.end != nullptr && d.voided != nullptr) {
+    Add("ended-differently", t, s.name, {s.end, d.voided},
+        StrCat(At(*s.end), " moved the account but ", At(*d.voided),
+               " voided the transfer at the destination: nothing was credited"));
+  }
+}
+
+void TransferChecker::CheckFigures(const Transfer& t) {
+  const TransferSighting* in = t.destination.end;
+  const TransferSighting* out = t.source.end;
+  const TransferSighting* initiated = t.source.start;
+  const v1::TransferFigures& credited = in->entry.transfer_in().figures();
+  if (out != nullptr && !SameFigures(credited, out->entry.transfer_out().figures())) {
+    Add("figures-differ", t, t.destination.name, {in, out},
+        StrCat(At(*in), " records ", FiguresText(credited), "; ", At(*out), " records ",
+               FiguresText(out->entry.transfer_out().figures())));
+  }
+  if (out != nullptr && initiated != nullptr &&
+      !SameFigures(initiated->entry.transfer_initiated().figures(),
+                   out->entry.transfer_out().figures())) {
+    Add("figures-differ", t, t.source.name, {initiated, out},
+        StrCat(At(*initiated), " records ",
+               FiguresText(initiated->entry.transfer_initiated().figures()), "; ", At(*out),
+               " records ", FiguresText(out->entry.transfer_out().figures())));
+  }
+}
+
+// The package the destination credited held every entry of the person in the source scheme up to
+// the initiation, proved against a tree that is a prefix of the source's log.
+void TransferChecker::CheckPackage(const Transfer& t) {
+  const TransferSighting* in = t.destination.end;
+  const TransferSighting* initiated = t.source.start;
+  const v1::TransferIn& credited = in->entry.transfer_in();
+  const TransferLogs::Log& source = logs_.log(*t.source.node);
+  int64_t held = 0;
+  if (const auto it = source.persons.find(t.person); it != source.persons.end()) {
+    for (const ledger::HistoryEntry& h : it->second) {
+      if (h.entry.scheme_id() == t.source.scheme &&
+          h.index <= static_cast<uint64_t>(initiated->index)) {
+        ++held;
+      }
+    }
+  }
+  if (held != credited.source_entry_count()) {
+    Add("incomplete-package", t, t.destination.name, {in, initiated},
+        StrCat(t.source.name, "'s log holds ", held, " entries of the person in ", t.source.scheme,
+               " up to ", At(*initiated), ", but ", At(*in), " credited a package of ",
+               credited.source_entry_count()));
+  }
+  const int64_t size = static_cast<int64_t>(credited.source_tree_size());
+  if (size <= initiated->index) {
+    Add("incomplete-package", t, t.destination.name, {in, initiated},
+        StrCat(At(*in), " was checked against ", t.source.name, "'s tree of size ", size,
+               ", which does not hold ", At(*initiated)));
+    return;
+  }
+  if (size > source.tree.size()) {
+    Add("package-not-in-source-log", t, t.destination.name, {in},
+        StrCat(At(*in), " was checked against ", t.source.name, "'s tree of size ", size,
+               ", but its log has ", source.tree.size(), " entries"));
+    return;
+  }
+  absl::StatusOr<Hash> root = source.tree.PrefixRoot(size);
+  const std::string want = root.ok() ? std::string(root->begin(), root->end()) : "";
+  if (credited.source_root_hash() != want) {
+    Add("package-not-in-source-log", t, t.destination.name, {in},
+        StrCat(At(*in), " was checked against root ",
+               crypto::HexEncode(crypto::AsBytes(credited.source_root_hash())), " of size ", size,
+               ", but the first ", size, " entries of ", t.source.name, "'s log hash to ",
+               root.ok() ? HashHex(*root) : std::string(ToStd(root.status().message()))));
+  }
+}
+
+// What was credited and moved against what the rules give for the entries before the transfer:
+// the source's entries in the source scheme up to the initiation (log 0) and the destination's
+// other entries before the transfer_in (log 1), as the destination planned it.
+bool TransferChecker::CheckRules(const Transfer& t) {
+  const TransferSighting* in = t.destination.end;
+  const TransferSighting* initiated = t.source.start;
+  const TransferSighting* out = t.source.end;
+  ledger::History history;
+  const auto add = [&](const TransferLogs::Log& log, uint32_t log_number, auto keep) {
+    const auto it = log.persons.find(t.person);
+    if (it == log.persons.end()) return;
+    for (const ledger::HistoryEntry& h : it->second) {
+      if (!keep(h)) continue;
+      history.push_back(h);
+      history.back().log = log_number;
+    }
+  };
+  add(logs_.log(*t.source.node), 0, [&](const ledger::HistoryEntry& h) {
+    return h.entry.scheme_id() == t.source.scheme &&
+           h.index <= static_cast<uint64_t>(initiated->index);
+  });
+  add(logs_.log(in->node), 1, [&](const ledger::HistoryEntry& h) {
+    return h.entry.scheme_id() != t.source.scheme && h.index < static_cast<uint64_t>(in->index);
+  });
+  ledger::TransferRequest request;
+  absl::StatusOr<ledger::SchemeId> source = ledger::ParseSchemeId(t.source.scheme);
+  absl::StatusOr<ledger::SchemeId> destination = ledger::ParseSchemeId(t.destination.scheme);
+  absl::StatusOr<ledger::Date> date = ledger::ParseDate(in->entry.transfer_in().date());
+  const absl::Status unplanned = !source.ok()        ? source.status()
+                                 : !destination.ok() ? destination.status()
+                                                     : date.status();
+  absl::StatusOr<std::vector<ledger::TransferFinding>> findings;
+  if (!unplanned.ok()) {
+    findings = unplanned;
+  } else {
+    request.source = *source;
+    request.destination = *destination;
+    request.date = *date;
+    request.officially_approved = t.officially_approved;
+    request.transfer_id = t.id;
+    const v1::TransferFigures& moved = out != nullptr
+                                           ? out->entry.transfer_out().figures()
+                                           : initiated->entry.transfer_initiated().figures();
+    findings = ledger::VerifyTransfer(*options_.rules, t.person, history, request, moved,
+                                      in->entry.transfer_in().figures());
+  }
+  if (!findings.ok()) {
+    Add("rules-refuse", t, t.destination.name, {initiated, in},
+        StrCat("the rules cannot plan the transfer from the logs' entries: ",
+               ToStd(findings.status().message())));
+    return false;
+  }
+  for (const ledger::TransferFinding& f : *findings) {
+    Add(f.check, t, t.destination.name, {initiated, in, out}, f.message);
+  }
+  return true;
+}
+
+void TransferChecker::CheckDeadline(const Transfer& t) {
+  if (!PastDeadline(t)) return;
+  const Side& d = t.destination;
+  const Side& s = t.source;
+  const int64_t late_ms = options_.now_unix_ms - *t.deadline_ms;
+  const std::string late =
+      StrCat(late_ms / 1000, ".", late_ms % 1000 / 100, " s after the transfer's deadline (",
+             ledger::FormatDate(ledger::DateFromUnixMs(*t.deadline_ms)), ")");
+  const bool source_open = s.node && s.start != nullptr && s.end == nullptr && s.voided == nullptr;
+  if (source_open && d.end != nullptr) {
+    Add("missing-transfer-out", t, s.name, {d.end, s.start},
+        StrCat(At(*d.end), " credited the transfer but ", s.name,
+               " has neither transfer_out nor transfer_voided ", late));
+  } else if (source_open) {
+    Add("pending-past-deadline", t, s.name, {s.start},
+        StrCat(At(*s.start), " holds the account pending with no transfer_out or transfer_voided ",
+               late));
+  }
+  if (d.node && d.start != nullptr && d.end == nullptr && d.voided == nullptr) {
+    Add("pending-past-deadline", t, d.name, {d.start},
+        StrCat(At(*d.start), " has no transfer_in or transfer_voided ", late));
+  }
+}
+
+void TransferChecker::Count(const Transfer& t) {
+  const Side& d = t.destination;
+  const Side& s = t.source;
+  if (!d.node || !s.node) {
+    ++report_->skipped;
+  } else if (d.end != nullptr && s.end != nullptr) {
+    ++report_->completed;
+  } else if (d.end == nullptr && s.end == nullptr && (d.voided != nullptr || s.voided != nullptr) &&
+             (d.start == nullptr || d.voided != nullptr) &&
+             (s.start == nullptr || s.voided != nullptr)) {
+    ++report_->voided;
+  } else {
+    ++report_->in_progress;
+  }
+}
+
+void TransferChecker::CheckMonthsCountedOnce() {
+  for (const auto& [person, credits] : credits_) {
+    std::set<ledger::SchemeKind> kinds;
+    for (const Credit& c : credits) {
+      kinds.insert(c.source.kind);
+      kinds.insert(c.destination.kind);
+    }
+    for (const ledger::SchemeKind kind : kinds) CheckPersonMonths(person, kind, credits);
+  }
+}
+
+// Every month of the person in schemes of `kind` is counted at one node in one scheme.
+void TransferChecker::CheckPersonMonths(const std::string& person, ledger::SchemeKind kind,
+                                        const std::vector<Credit>& credits) {
+  Transfer t;
+  for (const Credit& c : credits) StrAppend(&t.id, t.id.empty() ? "" : ",", c.transfer_id);
+  std::map<int32_t, std::vector<std::string>> where;  // month -> "node scheme"
+  for (size_t n = 0; n < logs_.size(); ++n) {
+    const TransferLogs::Log& log = logs_.log(n);
+    const auto it = log.persons.find(person);
+    if (it == log.persons.end()) continue;
+    std::set<std::string> schemes;
+    for (const ledger::HistoryEntry& h : it->second) {
+      absl::StatusOr<ledger::SchemeId> scheme = ledger::ParseSchemeId(h.entry.scheme_id());
+      if (scheme.ok() && scheme->kind == kind) schemes.insert(h.entry.scheme_id());
+    }
+    for (const std::string& scheme : schemes) {
+      absl::StatusOr<ledger::Entitlement> e = ledger::ComputeEntitlement(
+          *options_.rules, person, it->second, *ledger::ParseSchemeId(scheme), options_.as_of);
+      if (!e.ok()) {
+        Add("rules-refuse", t, log.name, {},
+            StrCat("the rules cannot count the months of ", rpc::MaskPersonId(person), " in ",
+                   scheme, " at ", log.name, ": ", ToStd(e.status().message())));
+        continue;
+      }
+      for (const int32_t month : e->months) where[month].push_back(StrCat(log.name, " ", scheme));
+    }
+  }
+  std::vector<int32_t> twice;
+  for (const auto& [month, places] : where) {
+    if (places.size() > 1) twice.push_back(month);
+  }
+  if (twice.empty()) return;
+  const std::vector<std::string>& places = where[twice.front()];
+  std::string text;
+  for (const std::string& p : places) StrAppend(&text, text.empty() ? "" : " and ", p);
+  AuditFinding f;
+  f.code = "month-counted-twice";
+  f.node = places.front().substr(0, places.front().find(' '));
+  f.transfer_id = t.id;
+  for (const Credit& c : credits) f.entries.push_back(c.transfer_in);
+  f.message = StrCat(twice.size(), " months of ", rpc::MaskPersonId(person), " in ",
+                     ledger::SchemeKindName(kind), " are counted in two places, first ",
+                     ledger::FormatMonth(twice.front()), " at ", text);
+  report_->findings.push_back(std::move(f));
+}
+
+}  // namespace
+
+TransferReport CheckTransfers(const TransferLogs& logs, const TransferAuditOptions& options) {
+  TransferReport report;
+  TransferChecker checker(logs, options, &report);
+  for (const auto& [id, trail] : logs.trails()) checker.Check(id, trail);
+  checker.CheckMonthsCountedOnce();
+  return report;
+}
+
+}  // namespace pbl::cli
