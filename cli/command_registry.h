@@ -36,11 +36,11 @@ class CommandContext {
 
 // Keys, checkpoints and proofs (crypto_commands.cc).
 void RegisterCryptoCommands(CLI::App& app, CommandContext& ctx);
-// history, entitlement, enroll, transfer, token (node_commands.cc).
+// transfer, token (node_commands.cc).
 void RegisterNodeCommands(CLI::App& app, CommandContext& ctx);
-// import (import_command.cc).
+// import, enroll (import_command.cc).
 void RegisterImportCommands(CLI::App& app, CommandContext& ctx);
-// statement export|verify (statement_commands.cc).
+// history, entitlement, statement export|verify (statement_commands.cc).
 void RegisterStatementCommands(CLI::App& app, CommandContext& ctx);
 // audit log|transfers (audit_commands.cc).
 void RegisterAuditCommands(CLI::App& app, CommandContext& ctx);

@@ -11,6 +11,7 @@ ExitCode ExitCodeFor(const absl::Status& status) {
       return kExitVerificationFailed;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kCancelled:  // e.g. the node shut down during the call
       return kExitUnavailable;
     case absl::StatusCode::kPermissionDenied:
       return kExitPermissionDenied;

@@ -1,8 +1,222 @@
-// Placeholder until the command group lands.
+// `pbl transfer start|status|list` and `pbl token issue`: administrators' commands that call a
+// node.
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "cli/command_registry.h"
+#include "cli/connection.h"
+#include "cli/exit_codes.h"
+#include "cli/figures_view.h"
+#include "crypto/strings.h"
+#include "ledger/rules.h"
 
 namespace pbl::cli {
 
-void RegisterNodeCommands(CLI::App&, CommandContext&) {}
+namespace {
+
+struct TransferStartFlags {
+  ConnectionFlags connection;
+  std::string transfer_id;
+  std::string person_id;
+  std::string from_node;
+  std::string from_scheme;
+  std::string to_scheme;
+  std::string date;
+  bool approved = false;
+  bool no_wait = false;
+  bool json = false;
+};
+
+int RunTransferStart(const TransferStartFlags& f, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  v1::StartTransferRequest request;
+  request.set_transfer_id(f.transfer_id);
+  request.set_person_id(f.person_id);
+  request.set_source_node_id(f.from_node);
+  request.set_source_scheme_id(f.from_scheme);
+  request.set_destination_scheme_id(f.to_scheme);
+  request.set_date(f.date);
+  request.set_officially_approved(f.approved);
+  request.set_wait(!f.no_wait);
+  absl::StatusOr<v1::TransferStatus> status = (*client)->StartTransfer(request);
+  if (!status.ok()) return FailCall(err, "transfer start", status.status());
+  if (f.json) {
+    out << TransferStatusJson(*status).dump(2) << "\n";
+  } else {
+    PrintTransferStatus(*status, ledger::DefaultRules(), out);
+  }
+  return kExitOk;
+}
+
+struct TransferStatusFlags {
+  ConnectionFlags connection;
+  std::string transfer_id;
+  bool json = false;
+};
+
+int RunTransferStatus(const TransferStatusFlags& f, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  absl::StatusOr<v1::TransferStatus> status = (*client)->GetTransfer(f.transfer_id);
+  if (!status.ok()) return FailCall(err, "transfer status", status.status());
+  if (f.json) {
+    out << TransferStatusJson(*status).dump(2) << "\n";
+  } else {
+    PrintTransferStatus(*status, ledger::DefaultRules(), out);
+  }
+  return kExitOk;
+}
+
+struct TransferListFlags {
+  ConnectionFlags connection;
+  std::string state;
+  uint32_t limit = 1000;
+  std::string after;
+  bool json = false;
+};
+
+int RunTransferList(const TransferListFlags& f, std::ostream& out, std::ostream& err) {
+  v1::ListTransfersRequest request;
+  if (!f.state.empty()) {
+    v1::TransferState state;
+    std::string name = "TRANSFER_STATE_" + f.state;
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!v1::TransferState_Parse(name, &state) || state == v1::TRANSFER_STATE_UNSPECIFIED) {
+      err << "pbl: --state must be requested, initiated, credited, completed or voided\n";
+      return kExitBadInput;
+    }
+    request.set_state(state);
+  }
+  request.set_limit(f.limit);
+  request.set_after_transfer_id(f.after);
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  absl::StatusOr<v1::ListTransfersResponse> list = (*client)->ListTransfers(request);
+  if (!list.ok()) return FailCall(err, "transfer list", list.status());
+  if (f.json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const v1::TransferStatus& s : list->transfers()) all.push_back(TransferStatusJson(s));
+    out << all.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const v1::TransferStatus& s : list->transfers()) {
+    out << s.transfer_id() << "  "
+        << v1::TransferState_Name(s.state()).substr(sizeof("TRANSFER_STATE_") - 1) << "  "
+        << (s.role() == v1::TRANSFER_ROLE_SOURCE ? "source     " : "destination") << "  "
+        << s.source_node_id() << "/" << s.source_scheme_id() << " -> " << s.destination_node_id()
+        << "/" << s.destination_scheme_id() << "\n";
+  }
+  out << list->transfers_size() << " transfers\n";
+  return kExitOk;
+}
+
+struct TokenFlags {
+  ConnectionFlags connection;
+  std::string person_id;
+  uint32_t ttl_s = 86'400;
+  std::string out_file;
+  bool json = false;
+};
+
+int RunTokenIssue(const TokenFlags& f, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  absl::StatusOr<v1::IssueWorkerTokenResponse> token =
+      (*client)->IssueWorkerToken(f.person_id, f.ttl_s);
+  if (!token.ok()) return FailCall(err, "token issue", token.status());
+  if (!f.out_file.empty()) {
+    // A bearer token is a secret: the file is the worker's alone.
+    std::ofstream file(f.out_file, std::ios::trunc);
+    file << token->token() << "\n";
+    file.close();
+    if (!file || ::chmod(f.out_file.c_str(), 0600) != 0) {
+      err << "pbl: cannot write " << f.out_file << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (f.json) {
+    out << nlohmann::json{{"token", token->token()}, {"expires_unix_ms", token->expires_unix_ms()}}
+               .dump(2)
+        << "\n";
+  } else if (f.out_file.empty()) {
+    out << token->token() << "\n";
+  } else {
+    out << "token for " << f.person_id << " written to " << f.out_file << " (mode 0600)\n";
+  }
+  return kExitOk;
+}
+
+void RegisterTransfer(CLI::App& app, CommandContext& ctx) {
+  CLI::App* transfer = app.add_subcommand(
+      "transfer", "Move a person's record between schemes or nodes (administrators)");
+  transfer->require_subcommand(1);
+  auto& start = ctx.Keep<TransferStartFlags>();
+  CLI::App* s = transfer->add_subcommand(
+      "start",
+      "Start a transfer at the destination node (the one --server names): it asks the source\n"
+      "node, checks the signed package, recomputes the figures with its rules and credits them.\n"
+      "Waits until the transfer completes or is voided, and prints what moved with each rule.");
+  AddConnectionOptions(s, &start.connection);
+  s->add_option("--person-id", start.person_id, "18-character resident identity number")
+      ->required();
+  s->add_option("--from-node", start.from_node,
+                "The source node's id (this node's id for a "
+                "transfer between two of its schemes)")
+      ->required();
+  s->add_option("--from-scheme", start.from_scheme, "Source scheme, e.g. UEBPI-310000")->required();
+  s->add_option("--to-scheme", start.to_scheme, "Destination scheme, hosted by this node")
+      ->required();
+  s->add_option("--date", start.date, "Date the rules apply at, YYYY-MM-DD (default today)");
+  s->add_option("--transfer-id", start.transfer_id,
+                "Your own id for the transfer (retrying with it is safe); default: the node's");
+  s->add_flag("--approved", start.approved,
+              "Officially approved (Guobanfa [2009] No. 66 art. 5(3)): no temporary account");
+  s->add_flag("--no-wait", start.no_wait, "Return once the transfer is requested");
+  s->add_flag("--json", start.json, "Print JSON");
+  s->callback([&] { ctx.command = [&] { return RunTransferStart(start, ctx.out, ctx.err); }; });
+
+  auto& status = ctx.Keep<TransferStatusFlags>();
+  CLI::App* st = transfer->add_subcommand("status", "Show one transfer as this node records it");
+  AddConnectionOptions(st, &status.connection);
+  st->add_option("transfer_id", status.transfer_id, "The transfer's id")->required();
+  st->add_flag("--json", status.json, "Print JSON");
+  st->callback([&] { ctx.command = [&] { return RunTransferStatus(status, ctx.out, ctx.err); }; });
+
+  auto& list = ctx.Keep<TransferListFlags>();
+  CLI::App* l = transfer->add_subcommand("list", "List this node's transfers, in id order");
+  AddConnectionOptions(l, &list.connection);
+  l->add_option("--state", list.state,
+                "Only this state: requested, initiated, credited, completed, voided");
+  l->add_option("--limit", list.limit, "At most this many (default 1000, at most 10000)");
+  l->add_option("--after", list.after, "Start after this transfer id (paging)");
+  l->add_flag("--json", list.json, "Print JSON");
+  l->callback([&] { ctx.command = [&] { return RunTransferList(list, ctx.out, ctx.err); }; });
+}
+
+void RegisterToken(CLI::App& app, CommandContext& ctx) {
+  CLI::App* token = app.add_subcommand("token", "Worker tokens (administrators)");
+  token->require_subcommand(1);
+  auto& issue = ctx.Keep<TokenFlags>();
+  CLI::App* i = token->add_subcommand(
+      "issue",
+      "Issue a read-only token with which one worker reads their own records (history,\n"
+      "entitlement, statement) from this node; PASETO v4.public signed by the node.");
+  AddConnectionOptions(i, &issue.connection);
+  i->add_option("--person-id", issue.person_id, "Whose records the token opens")->required();
+  i->add_option("--ttl", issue.ttl_s, "Lifetime in seconds (default 86400)");
+  i->add_option("--out", issue.out_file, "Write the token to this file (mode 0600)");
+  i->add_flag("--json", issue.json, "Print JSON");
+  i->callback([&] { ctx.command = [&] { return RunTokenIssue(issue, ctx.out, ctx.err); }; });
+}
+
+}  // namespace
+
+void RegisterNodeCommands(CLI::App& app, CommandContext& ctx) {
+  RegisterTransfer(app, ctx);
+  RegisterToken(app, ctx);
+}
 
 }  // namespace pbl::cli

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -187,6 +188,9 @@ int Run(const Options& o) {
       static_cast<long long>(o.entries), p50, p99);
   const double transfers = TransferRate(o, cluster);
   std::printf("cross-node transfers (120-month histories): %.0f completed/s\n", transfers);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  std::filesystem::remove_all(cluster.dir(), ignored);
   return 0;
 }
 
