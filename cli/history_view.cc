@@ -215,7 +215,7 @@ std::string_view CategoryName(v1::RetirementCategory c) {
 }
 
 std::string Signed(int64_t fen) {
-  return fen > 0 ? "+" + ledger::FormatFen(fen) : ledger::FormatFen(fen);
+  return fen > 0 ? StrCat("+", ledger::FormatFen(fen)) : ledger::FormatFen(fen);
 }
 
 // "12 months, account 960.00, pooled 0.00, refund 0.00"
