@@ -16,6 +16,7 @@
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
 #include "ledger/scheme.h"
+#include "ledger/toml_reader.h"
 
 namespace pbl::ledger {
 
@@ -70,154 +71,28 @@ void ForEachKind(Set& set, F&& f) {
   f(kKinds[7], set.minimum_years);
 }
 
-int LineOf(const toml::source_region& region) { return static_cast<int>(region.begin.line); }
-
-absl::Status ErrorAt(std::string_view file, int line, std::string_view message) {
-  return absl::InvalidArgumentError(StrCat(file, ":", line, ": ", message));
-}
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
 // How the keys of a map parameter are read.
 enum class MapKey { kYear, kRegion };
 
-// One TOML table of a rules file, read with typed getters whose errors name the file, the line
-// and the dotted key ("rule.params.rates_bp"). A null table stands for an absent optional table:
-// it has no keys, and a missing key is reported at `line`, the line of the table's parent.
-class TableReader {
- public:
-  TableReader(std::string_view file, const toml::table* table, int line, std::string path)
-      : file_(file), table_(table), line_(line), path_(std::move(path)) {}
-
-  std::string_view file() const { return file_; }
-  int line() const { return line_; }
-
-  // The dotted name of `key` in this table.
-  std::string Name(std::string_view key) const {
-    return path_.empty() ? std::string(key) : StrCat(path_, ".", key);
-  }
-
-  // An error at the line of `key`, or of the table when the key is absent.
-  absl::Status Error(std::string_view key, std::string_view message) const {
-    const toml::node* node = Find(key);
-    return ErrorAt(file_, node ? LineOf(node->source()) : line_, StrCat(Name(key), " ", message));
-  }
-
-  // Refuses any key not in `allowed`.
-  absl::Status CheckKeys(std::initializer_list<std::string_view> allowed) const;
-
-  bool Has(std::string_view key) const { return Find(key) != nullptr; }
-  absl::StatusOr<int32_t> Int(std::string_view key, int32_t min, int32_t max) const;
-  absl::StatusOr<std::string> String(std::string_view key, size_t max_bytes) const;
-  absl::StatusOr<int32_t> Month(std::string_view key) const;
-  absl::StatusOr<Date> DateValue(std::string_view key) const;
-  absl::StatusOr<std::map<int32_t, int32_t>> IntMap(std::string_view key, MapKey key_kind,
-                                                    int32_t min, int32_t max) const;
-  absl::StatusOr<const toml::array*> Array(std::string_view key) const;
-  absl::StatusOr<TableReader> Table(std::string_view key) const;
-  // A table that may be absent: then a reader of no keys.
-  absl::StatusOr<TableReader> OptionalTable(std::string_view key) const;
-
- private:
-  const toml::node* Find(std::string_view key) const { return table_ ? table_->get(key) : nullptr; }
-  absl::StatusOr<const toml::node*> Require(std::string_view key) const;
-  absl::Status WrongType(std::string_view key, const toml::node& node,
-                         std::string_view wanted) const {
-    return Error(key, StrCat("must be ", wanted, ", not ", TypeName(node)));
-  }
-
-  std::string_view file_;
-  const toml::table* table_;
-  int line_;
-  std::string path_;
-};
-
-absl::Status TableReader::CheckKeys(std::initializer_list<std::string_view> allowed) const {
-  if (table_ == nullptr) return absl::OkStatus();
-  // The table iterates in key order; report the unknown key that comes first in the file.
-  const toml::key* unknown = nullptr;
-  for (auto&& [key, node] : *table_) {
-    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-    if (unknown == nullptr || key.source().begin.line < unknown->source().begin.line) {
-      unknown = &key;
-    }
-  }
-  if (unknown == nullptr) return absl::OkStatus();
-  std::string expected;
-  for (std::string_view name : allowed) StrAppend(&expected, expected.empty() ? "" : ", ", name);
-  return ErrorAt(file_, LineOf(unknown->source()),
-                 StrCat("unknown key ", Name(unknown->str()), " (expected ",
-                        expected.empty() ? "no keys" : expected, ")"));
-}
-
-absl::StatusOr<const toml::node*> TableReader::Require(std::string_view key) const {
-  const toml::node* node = Find(key);
-  if (node == nullptr) return ErrorAt(file_, line_, StrCat("missing key ", Name(key)));
-  return node;
-}
-
-absl::StatusOr<int32_t> TableReader::Int(std::string_view key, int32_t min, int32_t max) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::value<int64_t>* value = node->as_integer();
-  if (value == nullptr) return WrongType(key, *node, "an integer");
-  if (value->get() < min || value->get() > max) {
-    return Error(key, StrCat("= ", value->get(), " is outside ", min, "..", max));
-  }
-  return static_cast<int32_t>(value->get());
-}
-
-absl::StatusOr<std::string> TableReader::String(std::string_view key, size_t max_bytes) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
+absl::StatusOr<int32_t> Month(const TableReader& table, std::string_view key) {
+  PBL_ASSIGN_OR_RETURN(const toml::node* node, table.Require(key));
   const toml::value<std::string>* value = node->as_string();
-  if (value == nullptr) return WrongType(key, *node, "a string");
-  if (value->get().empty()) return Error(key, "is empty");
-  if (value->get().size() > max_bytes) {
-    return Error(key, StrCat("is longer than ", max_bytes, " bytes"));
+  if (value == nullptr) return table.WrongType(key, *node, "a month string \"YYYY-MM\"");
+  absl::StatusOr<int32_t> month = ParseMonth(value->get(), table.Name(key));
+  if (!month.ok()) {
+    return ErrorAt(table.file(), LineOf(node->source()), ToStd(month.status().message()));
   }
-  return value->get();
-}
-
-absl::StatusOr<int32_t> TableReader::Month(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::value<std::string>* value = node->as_string();
-  if (value == nullptr) return WrongType(key, *node, "a month string \"YYYY-MM\"");
-  absl::StatusOr<int32_t> month = ParseMonth(value->get(), Name(key));
-  if (!month.ok()) return ErrorAt(file_, LineOf(node->source()), ToStd(month.status().message()));
   return *month;
 }
 
-absl::StatusOr<Date> TableReader::DateValue(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
+absl::StatusOr<Date> DateValue(const TableReader& table, std::string_view key) {
+  PBL_ASSIGN_OR_RETURN(const toml::node* node, table.Require(key));
   const toml::value<toml::date>* value = node->as_date();
-  if (value == nullptr) return WrongType(key, *node, "a TOML local date (YYYY-MM-DD)");
+  if (value == nullptr) return table.WrongType(key, *node, "a TOML local date (YYYY-MM-DD)");
   const Date date{value->get().year, value->get().month, value->get().day};
   if (!IsRealDate(date.year, date.month, date.day)) {
-    return Error(key,
-                 StrCat("= ", FormatDate(date), " is not a date in ", kYearMin, "-", kYearMax));
+    return table.Error(
+        key, StrCat("= ", FormatDate(date), " is not a date in ", kYearMin, "-", kYearMax));
   }
   return date;
 }
@@ -237,46 +112,26 @@ absl::StatusOr<int32_t> ParseYearKey(std::string_view text, std::string_view nam
   return year;
 }
 
-absl::StatusOr<std::map<int32_t, int32_t>> TableReader::IntMap(std::string_view key,
-                                                               MapKey key_kind, int32_t min,
-                                                               int32_t max) const {
-  PBL_ASSIGN_OR_RETURN(TableReader map, Table(key));
+absl::StatusOr<std::map<int32_t, int32_t>> IntMap(const TableReader& table, std::string_view key,
+                                                  MapKey key_kind, int32_t min, int32_t max) {
+  PBL_ASSIGN_OR_RETURN(TableReader map, table.Table(key));
   std::map<int32_t, int32_t> out;
-  for (auto&& [entry_key, node] : *map.table_) {
+  for (auto&& [entry_key, node] : *map.table()) {
     const std::string name = map.Name(entry_key.str());
     absl::StatusOr<int32_t> parsed = key_kind == MapKey::kYear ? ParseYearKey(entry_key.str(), name)
                                                                : ParseRegion(entry_key.str(), name);
     if (!parsed.ok()) {
-      return ErrorAt(file_, LineOf(entry_key.source()), ToStd(parsed.status().message()));
+      return ErrorAt(table.file(), LineOf(entry_key.source()), ToStd(parsed.status().message()));
     }
-    PBL_ASSIGN_OR_RETURN(out[*parsed], map.Int(entry_key.str(), min, max));
+    PBL_ASSIGN_OR_RETURN(out[*parsed], map.Int32(entry_key.str(), min, max));
   }
   return out;
-}
-
-absl::StatusOr<const toml::array*> TableReader::Array(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::array* array = node->as_array();
-  if (array == nullptr) return WrongType(key, *node, "an array");
-  return array;
-}
-
-absl::StatusOr<TableReader> TableReader::Table(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::table* table = node->as_table();
-  if (table == nullptr) return WrongType(key, *node, "a table");
-  return TableReader(file_, table, LineOf(node->source()), Name(key));
-}
-
-absl::StatusOr<TableReader> TableReader::OptionalTable(std::string_view key) const {
-  if (!Has(key)) return TableReader(file_, nullptr, line_, Name(key));
-  return Table(key);
 }
 
 // A month that may be absent: then kOpenEndMonth.
 absl::StatusOr<int32_t> OptionalMonth(const TableReader& table, std::string_view key) {
   if (!table.Has(key)) return kOpenEndMonth;
-  return table.Month(key);
+  return Month(table, key);
 }
 
 // --- parameters of each kind ---
@@ -298,9 +153,9 @@ absl::StatusOr<std::vector<AccountCreditingParams::DerivedCredit>> ParseDerivedC
     const TableReader item(params.file(), node.as_table(), LineOf(node.source()), name);
     PBL_RETURN_IF_ERROR(item.CheckKeys({"first", "last", "rate_bp"}));
     AccountCreditingParams::DerivedCredit credit;
-    PBL_ASSIGN_OR_RETURN(credit.first_month, item.Month("first"));
+    PBL_ASSIGN_OR_RETURN(credit.first_month, Month(item, "first"));
     PBL_ASSIGN_OR_RETURN(credit.last_month, OptionalMonth(item, "last"));
-    PBL_ASSIGN_OR_RETURN(credit.rate_bp, item.Int("rate_bp", 0, kRateBpMax));
+    PBL_ASSIGN_OR_RETURN(credit.rate_bp, item.Int32("rate_bp", 0, kRateBpMax));
     if (credit.last_month < credit.first_month) {
       return item.Error("last", StrCat("= ", FormatMonth(credit.last_month), " is before first"));
     }
@@ -319,12 +174,12 @@ absl::StatusOr<AccountCreditingParams> ParseAccountCrediting(const TableReader& 
   PBL_RETURN_IF_ERROR(p.CheckKeys({"rates_bp", "default_rate_bp", "regional_rates_bp",
                                    "credit_factor_per_mille", "derived_credits"}));
   AccountCreditingParams out;
-  PBL_ASSIGN_OR_RETURN(out.rates_bp, p.IntMap("rates_bp", MapKey::kYear, 0, kRateBpMax));
-  PBL_ASSIGN_OR_RETURN(out.default_rate_bp, p.Int("default_rate_bp", 0, kRateBpMax));
+  PBL_ASSIGN_OR_RETURN(out.rates_bp, IntMap(p, "rates_bp", MapKey::kYear, 0, kRateBpMax));
+  PBL_ASSIGN_OR_RETURN(out.default_rate_bp, p.Int32("default_rate_bp", 0, kRateBpMax));
   PBL_ASSIGN_OR_RETURN(out.regional_rates_bp,
-                       p.IntMap("regional_rates_bp", MapKey::kRegion, 0, kRateBpMax));
+                       IntMap(p, "regional_rates_bp", MapKey::kRegion, 0, kRateBpMax));
   PBL_ASSIGN_OR_RETURN(out.credit_factor_per_mille,
-                       p.Int("credit_factor_per_mille", 0, kCreditFactorPerMilleMax));
+                       p.Int32("credit_factor_per_mille", 0, kCreditFactorPerMilleMax));
   PBL_ASSIGN_OR_RETURN(out.derived_credits, ParseDerivedCredits(p));
   return out;
 }
@@ -333,12 +188,12 @@ absl::StatusOr<EmployeePensionTransferParams> ParseEmployeePensionTransfer(const
   PBL_RETURN_IF_ERROR(p.CheckKeys({"pooled_rate_bp", "pooled_first_month",
                                    "temporary_account_age_male", "temporary_account_age_female"}));
   EmployeePensionTransferParams out;
-  PBL_ASSIGN_OR_RETURN(out.pooled_rate_bp, p.Int("pooled_rate_bp", 0, kRateBpMax));
-  PBL_ASSIGN_OR_RETURN(out.pooled_first_month, p.Month("pooled_first_month"));
+  PBL_ASSIGN_OR_RETURN(out.pooled_rate_bp, p.Int32("pooled_rate_bp", 0, kRateBpMax));
+  PBL_ASSIGN_OR_RETURN(out.pooled_first_month, Month(p, "pooled_first_month"));
   PBL_ASSIGN_OR_RETURN(out.temporary_account_age_male,
-                       p.Int("temporary_account_age_male", 0, kAgeYearsMax));
+                       p.Int32("temporary_account_age_male", 0, kAgeYearsMax));
   PBL_ASSIGN_OR_RETURN(out.temporary_account_age_female,
-                       p.Int("temporary_account_age_female", 0, kAgeYearsMax));
+                       p.Int32("temporary_account_age_female", 0, kAgeYearsMax));
   return out;
 }
 
@@ -351,7 +206,7 @@ absl::StatusOr<BridgingParams> ParseBridging(const TableReader& p) {
   PBL_RETURN_IF_ERROR(p.CheckKeys({"employee_months_min"}));
   BridgingParams out;
   PBL_ASSIGN_OR_RETURN(out.employee_months_min,
-                       p.Int("employee_months_min", 0, kContributionMonthsMax));
+                       p.Int32("employee_months_min", 0, kContributionMonthsMax));
   return out;
 }
 
@@ -360,14 +215,14 @@ absl::StatusOr<MedicalTransferParams> ParseMedicalTransfer(const TableReader& p)
                                    "default_waiting_months", "waiting_months_by_region"}));
   MedicalTransferParams out;
   PBL_ASSIGN_OR_RETURN(out.gap_months_without_waiting,
-                       p.Int("gap_months_without_waiting", 0, kGapMonthsMax));
-  PBL_ASSIGN_OR_RETURN(out.waiting_months_max, p.Int("waiting_months_max", 0, kWaitingMonthsMax));
+                       p.Int32("gap_months_without_waiting", 0, kGapMonthsMax));
+  PBL_ASSIGN_OR_RETURN(out.waiting_months_max, p.Int32("waiting_months_max", 0, kWaitingMonthsMax));
   // No destination may wait longer than the national maximum.
   PBL_ASSIGN_OR_RETURN(out.default_waiting_months,
-                       p.Int("default_waiting_months", 0, out.waiting_months_max));
+                       p.Int32("default_waiting_months", 0, out.waiting_months_max));
   PBL_ASSIGN_OR_RETURN(
       out.waiting_months_by_region,
-      p.IntMap("waiting_months_by_region", MapKey::kRegion, 0, out.waiting_months_max));
+      IntMap(p, "waiting_months_by_region", MapKey::kRegion, 0, out.waiting_months_max));
   return out;
 }
 
@@ -382,13 +237,13 @@ absl::StatusOr<RetirementAgeParams::Category> ParseCategory(const TableReader& p
   PBL_RETURN_IF_ERROR(t.CheckKeys(
       {"base_age_months", "first_delayed_birth_month", "step_months", "max_delay_months"}));
   RetirementAgeParams::Category out;
-  PBL_ASSIGN_OR_RETURN(out.base_age_months, t.Int("base_age_months", 0, kAgeMonthsMax));
+  PBL_ASSIGN_OR_RETURN(out.base_age_months, t.Int32("base_age_months", 0, kAgeMonthsMax));
   PBL_ASSIGN_OR_RETURN(out.first_delayed_birth_month,
                        OptionalMonth(t, "first_delayed_birth_month"));
-  PBL_ASSIGN_OR_RETURN(out.step_months, t.Int("step_months", 0, kStepMonthsMax));
+  PBL_ASSIGN_OR_RETURN(out.step_months, t.Int32("step_months", 0, kStepMonthsMax));
   // The delayed age must stay an age: base + delay <= kAgeMonthsMax.
   PBL_ASSIGN_OR_RETURN(out.max_delay_months,
-                       t.Int("max_delay_months", 0, kAgeMonthsMax - out.base_age_months));
+                       t.Int32("max_delay_months", 0, kAgeMonthsMax - out.base_age_months));
   if (out.step_months == 0 && out.max_delay_months != 0) {
     return t.Error("max_delay_months", "must be 0 when step_months is 0 (no delay)");
   }
@@ -411,12 +266,12 @@ absl::StatusOr<MinimumYearsParams> ParseMinimumYears(const TableReader& p) {
   PBL_RETURN_IF_ERROR(p.CheckKeys(
       {"base_months", "first_increase_year", "increase_months_per_year", "max_months"}));
   MinimumYearsParams out;
-  PBL_ASSIGN_OR_RETURN(out.base_months, p.Int("base_months", 0, kContributionMonthsMax));
-  PBL_ASSIGN_OR_RETURN(out.first_increase_year, p.Int("first_increase_year", kYearMin, kYearMax));
+  PBL_ASSIGN_OR_RETURN(out.base_months, p.Int32("base_months", 0, kContributionMonthsMax));
+  PBL_ASSIGN_OR_RETURN(out.first_increase_year, p.Int32("first_increase_year", kYearMin, kYearMax));
   PBL_ASSIGN_OR_RETURN(out.increase_months_per_year,
-                       p.Int("increase_months_per_year", 0, kContributionMonthsMax));
+                       p.Int32("increase_months_per_year", 0, kContributionMonthsMax));
   PBL_ASSIGN_OR_RETURN(out.max_months,
-                       p.Int("max_months", out.base_months, kContributionMonthsMax));
+                       p.Int32("max_months", out.base_months, kContributionMonthsMax));
   return out;
 }
 
@@ -495,9 +350,9 @@ absl::Status ParseRule(const TableReader& rule, IdLocations* ids, RuleSet* set) 
   }
   PBL_ASSIGN_OR_RETURN(info.title, rule.String("title", kTextBytesMax));
   PBL_ASSIGN_OR_RETURN(info.citation, rule.String("citation", kTextBytesMax));
-  PBL_ASSIGN_OR_RETURN(info.effective_from, rule.DateValue("effective_from"));
+  PBL_ASSIGN_OR_RETURN(info.effective_from, DateValue(rule, "effective_from"));
   if (rule.Has("effective_to")) {
-    PBL_ASSIGN_OR_RETURN(info.effective_to, rule.DateValue("effective_to"));
+    PBL_ASSIGN_OR_RETURN(info.effective_to, DateValue(rule, "effective_to"));
     if (*info.effective_to < info.effective_from) {
       return rule.Error("effective_to", StrCat("= ", FormatDate(*info.effective_to),
                                                " is before rule.effective_from = ",
@@ -514,14 +369,7 @@ absl::Status ParseRule(const TableReader& rule, IdLocations* ids, RuleSet* set) 
 }
 
 absl::Status ParseFile(const RulesFile& file, IdLocations* ids, RuleSet* set) {
-  toml::table document;
-  // toml++ reports syntax errors by exception; this is the one place they become a Status.
-  try {
-    document = toml::parse(std::string_view(file.text), std::string_view(file.name));
-  } catch (const toml::parse_error& error) {
-    return ErrorAt(file.name, LineOf(error.source()),
-                   StrCat("TOML syntax error: ", error.description()));
-  }
+  PBL_ASSIGN_OR_RETURN(const toml::table document, ParseToml(file.text, file.name));
   const TableReader top(file.name, &document, 1, "");
   PBL_RETURN_IF_ERROR(top.CheckKeys({"rule"}));
   if (!top.Has("rule")) return absl::OkStatus();

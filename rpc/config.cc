@@ -22,10 +22,18 @@
 #include "crypto/strings.h"
 #include "ledger/log_format.h"
 #include "ledger/scheme.h"
+#include "ledger/toml_reader.h"
 
 namespace pbl::rpc {
 
 namespace {
+
+using ledger::ErrorAt;
+using ledger::LineOf;
+using ledger::Quote;
+using ledger::TableReader;
+using Item = ledger::TomlItem;
+using ledger::TypeName;
 
 // Bounds on what the file may hold (specs/node-config.md lists them).
 constexpr size_t kConfigFileBytesMax = size_t{1} << 20;
@@ -42,7 +50,6 @@ constexpr size_t kSchemeIdBytesMax = 64;
 constexpr size_t kSchemesMax = 256;
 constexpr size_t kPeersMax = 256;
 constexpr size_t kAccessNamesMax = 1024;
-constexpr size_t kShownValueBytesMax = 64;
 
 constexpr int64_t kPortMax = 65535;
 constexpr int64_t kDaySeconds = 86'400;
@@ -54,237 +61,6 @@ constexpr int64_t kWorkerTokenSecondsMin = 60;
 constexpr int64_t kWorkerTokenSecondsMax = 365 * kDaySeconds;
 constexpr int64_t kPercentMax = 100;
 constexpr int64_t kDelayMsMax = 10'000;
-
-int LineOf(const toml::source_region& region) { return static_cast<int>(region.begin.line); }
-
-absl::Status ErrorAt(std::string_view file, int line, std::string_view message) {
-  return absl::InvalidArgumentError(StrCat(file, ":", line, ": ", message));
-}
-
-// A value from the file for an error message: quoted, cut short, control characters escaped.
-std::string Quote(std::string_view value) {
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (char c : value.substr(0, kShownValueBytesMax)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F || c == '"' || c == '\\') {
-      StrAppend(&out, "\\x", kHex[byte >> 4], kHex[byte & 0xF]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return StrCat(out, value.size() > kShownValueBytesMax ? "\"..." : "\"");
-}
-
-std::string_view TypeName(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-// One string of an array, with its dotted name ("node.schemes[1]") and line.
-struct Item {
-  std::string value;
-  std::string name;
-  int line = 0;
-};
-
-// One TOML table of the file, read with typed getters whose errors name the file, the line and
-// the dotted key ("peer[1].address"). A null table stands for an absent optional table: it has
-// no keys, and a missing key is reported at `line`, the line of the table's parent.
-class TableReader {
- public:
-  TableReader(std::string_view file, const toml::table* table, int line, std::string path)
-      : file_(file), table_(table), line_(line), path_(std::move(path)) {}
-
-  std::string_view file() const { return file_; }
-  int line() const { return line_; }
-
-  // The dotted name of `key` in this table.
-  std::string Name(std::string_view key) const {
-    return path_.empty() ? std::string(key) : StrCat(path_, ".", key);
-  }
-  // The line of `key`, or of the table when the key is absent.
-  int Line(std::string_view key) const {
-    const toml::node* node = Find(key);
-    return node ? LineOf(node->source()) : line_;
-  }
-  // An error at the line of `key` that starts with its dotted name.
-  absl::Status Error(std::string_view key, std::string_view message) const {
-    return ErrorAt(file_, Line(key), StrCat(Name(key), " ", message));
-  }
-
-  // Refuses any key not in `allowed`.
-  absl::Status CheckKeys(std::initializer_list<std::string_view> allowed) const;
-
-  bool Has(std::string_view key) const { return Find(key) != nullptr; }
-  absl::StatusOr<int64_t> Int(std::string_view key, int64_t min, int64_t max) const;
-  absl::StatusOr<bool> Bool(std::string_view key) const;
-  // A string of 1..max_bytes bytes.
-  absl::StatusOr<std::string> String(std::string_view key, size_t max_bytes) const;
-  // A string of 0..max_bytes bytes; empty when the key is absent.
-  absl::StatusOr<std::string> StringOrEmpty(std::string_view key, size_t max_bytes) const;
-  // An array of at most max_items strings, each of at most max_bytes bytes (maybe empty).
-  absl::StatusOr<std::vector<Item>> StringList(std::string_view key, size_t max_items,
-                                               size_t max_bytes) const;
-  absl::StatusOr<TableReader> Table(std::string_view key) const;
-  // A table that may be absent: then a reader of no keys.
-  absl::StatusOr<TableReader> OptionalTable(std::string_view key) const;
-  // An array of tables ([[key]]) of at most max_items tables.
-  absl::StatusOr<std::vector<TableReader>> TableArray(std::string_view key, size_t max_items) const;
-
- private:
-  const toml::node* Find(std::string_view key) const { return table_ ? table_->get(key) : nullptr; }
-  absl::StatusOr<const toml::node*> Require(std::string_view key) const;
-  absl::StatusOr<const toml::array*> Array(std::string_view key, size_t max_items) const;
-  absl::Status WrongType(std::string_view key, const toml::node& node,
-                         std::string_view wanted) const {
-    return Error(key, StrCat("must be ", wanted, ", not ", TypeName(node)));
-  }
-
-  std::string_view file_;
-  const toml::table* table_;
-  int line_;
-  std::string path_;
-};
-
-absl::Status TableReader::CheckKeys(std::initializer_list<std::string_view> allowed) const {
-  if (table_ == nullptr) return absl::OkStatus();
-  // The table iterates in key order; report the unknown key that comes first in the file.
-  const toml::key* unknown = nullptr;
-  for (auto&& [key, node] : *table_) {
-    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
-    if (unknown == nullptr || key.source().begin.line < unknown->source().begin.line) {
-      unknown = &key;
-    }
-  }
-  if (unknown == nullptr) return absl::OkStatus();
-  std::string expected;
-  for (std::string_view name : allowed) StrAppend(&expected, expected.empty() ? "" : ", ", name);
-  return ErrorAt(file_, LineOf(unknown->source()),
-                 StrCat("unknown key ", Name(unknown->str()), " (expected ", expected, ")"));
-}
-
-absl::StatusOr<const toml::node*> TableReader::Require(std::string_view key) const {
-  const toml::node* node = Find(key);
-  if (node == nullptr) return ErrorAt(file_, line_, StrCat("missing key ", Name(key)));
-  return node;
-}
-
-absl::StatusOr<int64_t> TableReader::Int(std::string_view key, int64_t min, int64_t max) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::value<int64_t>* value = node->as_integer();
-  if (value == nullptr) return WrongType(key, *node, "an integer");
-  if (value->get() < min || value->get() > max) {
-    return Error(key, StrCat("= ", value->get(), " is outside ", min, "..", max));
-  }
-  return value->get();
-}
-
-absl::StatusOr<bool> TableReader::Bool(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::value<bool>* value = node->as_boolean();
-  if (value == nullptr) return WrongType(key, *node, "a boolean (true or false)");
-  return value->get();
-}
-
-absl::StatusOr<std::string> TableReader::String(std::string_view key, size_t max_bytes) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::value<std::string>* value = node->as_string();
-  if (value == nullptr) return WrongType(key, *node, "a string");
-  if (value->get().empty()) return Error(key, "is empty");
-  if (value->get().size() > max_bytes) {
-    return Error(key, StrCat("is longer than ", max_bytes, " bytes"));
-  }
-  return value->get();
-}
-
-absl::StatusOr<std::string> TableReader::StringOrEmpty(std::string_view key,
-                                                       size_t max_bytes) const {
-  const toml::node* node = Find(key);
-  if (node == nullptr || (node->is_string() && node->as_string()->get().empty())) return "";
-  return String(key, max_bytes);
-}
-
-absl::StatusOr<const toml::array*> TableReader::Array(std::string_view key,
-                                                      size_t max_items) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::array* array = node->as_array();
-  if (array == nullptr) return WrongType(key, *node, "an array");
-  if (array->size() > max_items) {
-    return Error(key, StrCat("has more than ", max_items, " items"));
-  }
-  return array;
-}
-
-absl::StatusOr<std::vector<Item>> TableReader::StringList(std::string_view key, size_t max_items,
-                                                          size_t max_bytes) const {
-  PBL_ASSIGN_OR_RETURN(const toml::array* array, Array(key, max_items));
-  std::vector<Item> items;
-  for (size_t i = 0; i < array->size(); ++i) {
-    const toml::node& node = (*array)[i];
-    Item item{"", StrCat(Name(key), "[", i, "]"), LineOf(node.source())};
-    const toml::value<std::string>* value = node.as_string();
-    if (value == nullptr) {
-      return ErrorAt(file_, item.line,
-                     StrCat(item.name, " must be a string, not ", TypeName(node)));
-    }
-    if (value->get().size() > max_bytes) {
-      return ErrorAt(file_, item.line, StrCat(item.name, " is longer than ", max_bytes, " bytes"));
-    }
-    item.value = value->get();
-    items.push_back(std::move(item));
-  }
-  return items;
-}
-
-absl::StatusOr<TableReader> TableReader::Table(std::string_view key) const {
-  PBL_ASSIGN_OR_RETURN(const toml::node* node, Require(key));
-  const toml::table* table = node->as_table();
-  if (table == nullptr) return WrongType(key, *node, "a table");
-  return TableReader(file_, table, LineOf(node->source()), Name(key));
-}
-
-absl::StatusOr<TableReader> TableReader::OptionalTable(std::string_view key) const {
-  if (!Has(key)) return TableReader(file_, nullptr, line_, Name(key));
-  return Table(key);
-}
-
-absl::StatusOr<std::vector<TableReader>> TableReader::TableArray(std::string_view key,
-                                                                 size_t max_items) const {
-  PBL_ASSIGN_OR_RETURN(const toml::array* array, Array(key, max_items));
-  std::vector<TableReader> tables;
-  for (size_t i = 0; i < array->size(); ++i) {
-    const toml::node& node = (*array)[i];
-    const std::string name = StrCat(Name(key), "[", i, "]");
-    if (!node.is_table()) {
-      return ErrorAt(file_, LineOf(node.source()),
-                     StrCat(name, " must be a table ([[", key, "]]), not ", TypeName(node)));
-    }
-    tables.emplace_back(file_, node.as_table(), LineOf(node.source()), name);
-  }
-  return tables;
-}
 
 // Reads an optional integer key into *out, which keeps its default when the key is absent.
 absl::Status OptionalInt32(const TableReader& table, std::string_view key, int64_t min, int64_t max,
@@ -421,7 +197,7 @@ absl::StatusOr<std::string> Path(const TableReader& table, std::string_view key,
   return (std::filesystem::path(base_dir) / path).string();
 }
 
-absl::StatusOr<std::string> CommonName(std::string_view file, const Item& item) {
+absl::StatusOr<std::string> CommonName(std::string_view file, const ledger::TomlItem& item) {
   if (item.value.empty()) return ErrorAt(file, item.line, StrCat(item.name, " is empty"));
   if (item.value.size() > kCommonNameBytesMax || !IsPrintableAscii(item.value)) {
     return ErrorAt(
@@ -453,7 +229,7 @@ class Claims {
  public:
   explicit Claims(std::string_view rule) : rule_(rule) {}
 
-  absl::Status Claim(std::string_view file, const Item& item) {
+  absl::Status Claim(std::string_view file, const ledger::TomlItem& item) {
     const auto [first, inserted] =
         first_.emplace(item.value, StrCat(item.name, " (line ", item.line, ")"));
     if (inserted) return absl::OkStatus();
@@ -482,10 +258,10 @@ struct AllClaims {
 // A list of valid scheme ids, each claimed.
 absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::string_view key,
                                                  Claims* claims) {
-  PBL_ASSIGN_OR_RETURN(const std::vector<Item> items,
+  PBL_ASSIGN_OR_RETURN(const std::vector<ledger::TomlItem> items,
                        table.StringList(key, kSchemesMax, kSchemeIdBytesMax));
   std::vector<std::string> schemes;
-  for (const Item& item : items) {
+  for (const ledger::TomlItem& item : items) {
     const absl::StatusOr<ledger::SchemeId> parsed = ledger::ParseSchemeId(item.value);
     if (!parsed.ok()) {
       return ErrorAt(table.file(), item.line, StrCat(item.name, ": ", parsed.status().message()));
@@ -500,10 +276,10 @@ absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::
 absl::StatusOr<std::vector<std::string>> CommonNames(const TableReader& table, std::string_view key,
                                                      Claims* claims) {
   if (!table.Has(key)) return std::vector<std::string>();
-  PBL_ASSIGN_OR_RETURN(const std::vector<Item> items,
+  PBL_ASSIGN_OR_RETURN(const std::vector<ledger::TomlItem> items,
                        table.StringList(key, kAccessNamesMax, kCommonNameBytesMax + 1));
   std::vector<std::string> names;
-  for (const Item& item : items) {
+  for (const ledger::TomlItem& item : items) {
     PBL_ASSIGN_OR_RETURN(std::string name, CommonName(table.file(), item));
     PBL_RETURN_IF_ERROR(claims->Claim(table.file(), item));
     names.push_back(std::move(name));
@@ -700,14 +476,7 @@ absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::str
     return absl::InvalidArgumentError(
         StrCat(file_name, ": longer than ", kConfigFileBytesMax, " bytes"));
   }
-  toml::table document;
-  // toml++ reports syntax errors by exception; this is the one place they become a Status.
-  try {
-    document = toml::parse(text, std::string_view(file_name));
-  } catch (const toml::parse_error& error) {
-    return ErrorAt(file_name, LineOf(error.source()),
-                   StrCat("TOML syntax error: ", error.description()));
-  }
+  PBL_ASSIGN_OR_RETURN(const toml::table document, ledger::ParseToml(text, file_name));
   return ParseDocument(document, file_name, base_dir);
 }
 

@@ -544,8 +544,8 @@ TEST_F(AuditLogTest, AForkedLogIsAnEquivocationInFullAndIncrementalMode) {
 TEST_F(AuditLogTest, AnEntryThatIsNotAPblEntryIsNamedByItsIndex) {
   // Entries of its own, so that the test does not depend on the others run before it.
   ASSERT_OK(cluster_->Admin(kShanghai)
-                ->AppendEntries(EmployeeHistory(TestPerson(77, 1981, true), "UEBPI-310000", 2020,
-                                                4, 500'000))
+                ->AppendEntries(
+                    EmployeeHistory(TestPerson(77, 1981, true), "UEBPI-310000", 2020, 4, 500'000))
                 .status());
   std::vector<std::string> entries = EntriesOf(*cluster_, kShanghai);
   ASSERT_GT(entries.size(), 2u);
