@@ -136,9 +136,10 @@ while read -r person; do
   "$pbl" transfer start --person-id "$person" --from-node shanghai --from-scheme URRBPI-310000 \
     --to-scheme UEBPI-310000 --date 2025-06-01 "${sh[@]}" --json >> logs/moves-bridge.json
 done < records/moves-bridge.txt
-echo "bridging transfers the rules refused (fewer than 180 employee months for this direction):"
+echo "bridging transfers the rules refused, with the reason:"
 "$pbl" transfer list "${sh[@]}" --state voided --json |
-  awk -F'"' '/"transfer_id"/ {id = $4} /"reason"/ {print "  " id ": " $4}'
+  awk -F'"' '/"reason"/ {reason = $4} /"role"/ {role = $4} /"transfer_id"/ {id = $4}
+             /^  }/ {if (role == "TRANSFER_ROLE_DESTINATION") print "  " id ": " reason}'
 "$pbl" transfer status "$("$pbl" transfer list "${sh[@]}" --state completed --json | awk -F'"' '/"transfer_id"/ && /shanghai-/ {print $4; exit}')" "${sh[@]}" || true
 
 step "8. Audit each node's whole log, then every transfer across the two logs"

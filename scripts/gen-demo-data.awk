@@ -64,6 +64,8 @@ BEGIN {
     if (kind <= 6 || kind == 9) {
       last = (kind == 9) ? first + rand_int(190, 300) : 2024 * 12 + 11
       if (last > 2024 * 12 + 11) last = 2024 * 12 + 11
+      # The older men stop working by 2022 and pay resident premiums afterwards.
+      if (kind == 9 && last > 2022 * 12 + 11) last = 2022 * 12 + 11
       printf "%s,UEBPI-310000,%04d-01-01,%s,%s\n", id, start_year, hukou, category > (out "/shanghai-enrol.csv")
       months = contributions(out "/shanghai.csv", id, "UEBPI-310000", first, last, base)
       if (kind == 9) {

@@ -59,7 +59,10 @@ void AppendHistory(const Cluster& cluster, int node, int n, int months) {
 
 class AuditLogTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
+  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
+  static void StartCluster() {
+    if (cluster_ != nullptr) return;
     cluster_ = new Cluster();
     cluster_->Start("audit_log");
   }
@@ -68,7 +71,8 @@ class AuditLogTest : public ::testing::Test {
     cluster_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    StartCluster();
+    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
     dir_ = FreshTestDir("audit");
     state_ = (dir_ / "state").string();
   }
@@ -572,7 +576,10 @@ struct Forgery {
 
 class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
  protected:
-  static void SetUpTestSuite() {
+  // In the first test's SetUp rather than SetUpTestSuite, so that a failure fails the tests
+  // instead of making gtest skip them.
+  static void Prepare() {
+    if (cluster_ != nullptr) return;
     cluster_ = new Cluster();
     cluster_->Start("audit_forged");
     const std::string person = TestPerson(40, 1985, true);
@@ -583,6 +590,11 @@ class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
         const v1::TransferStatus done,
         cluster_->Admin(kAnhui)->StartTransfer(CrossNode("t-forged", person, kShanghai)));
     ASSERT_EQ(done.state(), v1::TRANSFER_STATE_COMPLETED) << done.reason();
+    ready_ = true;
+  }
+  void SetUp() override {
+    Prepare();
+    ASSERT_TRUE(ready_) << "the suite's cluster and transfer are not ready";
   }
   static void TearDownTestSuite() {
     delete cluster_;
@@ -624,13 +636,14 @@ class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
     return entries;
   }
 
+  static bool ready_;
   static Cluster* cluster_;
 };
 
 Cluster* AuditForgedTransferTest::cluster_ = nullptr;
+bool AuditForgedTransferTest::ready_ = false;
 
 TEST_P(AuditForgedTransferTest, IsReportedWithTheTransferAndExitCode1) {
-  ASSERT_NE(cluster_, nullptr);
   const Forgery& forgery = GetParam();
   const FakeNode fake(*cluster_, forgery.node, Forge(forgery.name, forgery.node));
   const std::filesystem::path dir = FreshTestDir("audit");

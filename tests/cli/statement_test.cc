@@ -61,18 +61,20 @@ v1::AppendEntriesRequest Contributions(const std::string& person, const std::str
 // One cluster per test suite; each test gets a fresh directory for its files.
 class ClusterCliTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
+  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
+  static void StartCluster() {
+    if (cluster_ != nullptr) return;
     cluster_ = new Cluster();
     cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
   }
   static void TearDownTestSuite() {
-    const std::string dir = cluster_->dir();
-    delete cluster_;
+    delete cluster_;  // removes its directory unless a test failed
     cluster_ = nullptr;
-    std::filesystem::remove_all(dir);
   }
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    StartCluster();
+    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
     dir_ = FreshTestDir("statement");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -4,8 +4,14 @@
 #ifndef PBL_TESTS_RPC_CLUSTER_H_
 #define PBL_TESTS_RPC_CLUSTER_H_
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +29,30 @@
 namespace pbl::testing {
 
 inline constexpr int kShanghai = 0;
+
+// A loopback port for a test node: below the kernel's ephemeral range (32768 and up), so that no
+// outgoing connection takes it between this check and the node's bind, and in a stretch of 20
+// ports of its own per test process (by pid), so that tests run in parallel do not pick the same
+// one. -1 if none of the stretch can be bound.
+inline int TestNodePort() {
+  static int next = 0;
+  const int base = 20'000 + static_cast<int>(::getpid() % 600) * 20;
+  for (int tries = 0; tries < 20; ++tries) {
+    const int port = base + next++ % 20;
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return -1;
+}
+
 inline constexpr int kAnhui = 1;
 
 struct ClusterOptions {
@@ -33,9 +63,31 @@ struct ClusterOptions {
 
 class Cluster {
  public:
+  Cluster() = default;
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+  // Stops the nodes and removes the cluster's directory (RocksDB preallocates tens of MB per
+  // store), unless the test failed or PBL_KEEP_TEST_DIRS is set.
+  ~Cluster() {
+    for (auto& p : processes_) p->Kill();
+    processes_.clear();
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const bool failed = test != nullptr
+                            ? ::testing::Test::HasFailure()
+                            : ::testing::UnitTest::GetInstance()->failed_test_count() > 0;
+    if (!dir_.empty() && !failed && std::getenv("PBL_KEEP_TEST_DIRS") == nullptr) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+
+  // True once Start brought both nodes up. Suites that share a cluster assert it in SetUp, so
+  // that a cluster that did not start fails every test instead of skipping it.
+  bool started() const { return started_; }
+
   // Makes the PKI, keys and configs under a fresh directory and starts both nodes.
   void Start(const std::string& tag, const ClusterOptions& options = {}) {
-    dir_ = FreshTestDir(tag);
+    dir_ = FreshTestDir(tag + std::string("_cluster"));
     absl::StatusOr<TestPki> pki = MakeTestPki(dir_ + "/pki", {"shanghai", "anhui"},
                                               {"admin-sh", "admin-ah", "auditor", "stranger"});
     ASSERT_TRUE(pki.ok()) << pki.status();
@@ -47,7 +99,7 @@ class Cluster {
       NodeSpec spec;
       spec.id = ids[i];
       spec.schemes = schemes[i];
-      spec.port = FreeLoopbackPort();
+      spec.port = TestNodePort();
       spec.dir = dir_ + "/" + ids[i];
       spec.origin = TestOrigin(ids[i]);
       crypto::SigningKey key = crypto::SigningKey::Generate();
@@ -56,7 +108,7 @@ class Cluster {
       spec.verifier_key =
           crypto::FormatVerifierKey(spec.origin, crypto::kSignatureTypeEd25519, key.public_key());
       spec.tls = NodeTlsFiles(pki_, ids[i]);
-      spec.metrics_port = FreeLoopbackPort();
+      spec.metrics_port = TestNodePort();
       spec.limits.transfer_deadline_seconds = options.transfer_deadline_seconds;
       specs_.push_back(spec);
     }
@@ -74,6 +126,7 @@ class Cluster {
       processes_.push_back(std::make_unique<NodeProcess>(specs_[static_cast<size_t>(i)]));
       ASSERT_OK_NODE(StartNode(i));
     }
+    started_ = true;
   }
 
   absl::Status StartNode(int i) {
@@ -107,6 +160,7 @@ class Cluster {
  private:
   static void ASSERT_OK_NODE(const absl::Status& s) { ASSERT_TRUE(s.ok()) << s; }
 
+  bool started_ = false;
   std::string dir_;
   TestPki pki_;
   std::vector<NodeSpec> specs_;
