@@ -136,16 +136,16 @@ while read -r person; do
   "$pbl" transfer start --person-id "$person" --from-node shanghai --from-scheme URRBPI-310000 \
     --to-scheme UEBPI-310000 --date 2025-06-01 "${sh[@]}" --json >> logs/moves-bridge.json
 done < records/moves-bridge.txt
-echo "bridging transfers the rules refused, with the reason:"
-"$pbl" transfer list "${sh[@]}" --state voided --json |
+refused=$("$pbl" transfer list "${sh[@]}" --state voided --json |
   awk -F'"' '/"reason"/ {reason = $4} /"role"/ {role = $4} /"transfer_id"/ {id = $4}
-             /^  }/ {if (role == "TRANSFER_ROLE_DESTINATION") print "  " id ": " reason}'
+             /^  }/ {if (role == "TRANSFER_ROLE_DESTINATION") print "  " id ": " reason}')
+echo "bridging transfers the rules refused, with the reason: ${refused:-none}"
 "$pbl" transfer status "$("$pbl" transfer list "${sh[@]}" --state completed --json | awk -F'"' '/"transfer_id"/ && /shanghai-/ {print $4; exit}')" "${sh[@]}" || true
 
 step "8. Audit each node's whole log, then every transfer across the two logs"
 "$pbl" audit log --vkey "$vkey_sh" --state-dir audit-state "${audit_sh[@]}"
 "$pbl" audit log --vkey "$vkey_ah" --state-dir audit-state "${audit_ah[@]}"
-"$pbl" audit transfers --ca pki/ca.crt --cert pki/auditor.crt --key pki/auditor.key \
+"$pbl" audit transfers --state-dir audit-state --ca pki/ca.crt --cert pki/auditor.crt --key pki/auditor.key \
   --node "shanghai=127.0.0.1:$port_sh" --vkey "shanghai=$vkey_sh" \
   --node "anhui=127.0.0.1:$port_ah" --vkey "anhui=$vkey_ah"
 
