@@ -85,7 +85,8 @@ RandomPerson MakePerson(std::mt19937_64& rng, int n) {
     }
   }
   if (pick(0, 2) == 0 && p.history.size() > 2) {
-    const HistoryEntry& target = p.history[static_cast<size_t>(pick(1, 1))];
+    // A copy: Add below may move the history's elements.
+    const HistoryEntry target = p.history[static_cast<size_t>(pick(1, 1))];
     if (target.entry.has_monthly_contribution()) {
       v1::Correction* c = p.Add(p.employee_scheme).mutable_correction();
       c->set_corrects_index(target.index);
