@@ -26,6 +26,7 @@
 #include "crypto/strings.h"
 #include "ledger/calendar.h"
 #include "ledger/rules.h"
+#include "ledger/toml_reader.h"
 
 namespace pbl::cli {
 
@@ -344,13 +345,7 @@ absl::Status SplitNamed(const std::string& flag, const std::string& text, std::s
 }
 
 absl::Status ReadNodesFile(const std::string& file, std::vector<NodeTarget>* targets) {
-  toml::table table;
-  try {
-    table = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        StrCat(file, ":", e.source().begin.line, ": ", std::string(e.description())));
-  }
+  PBL_ASSIGN_OR_RETURN(const toml::table table, ledger::ParseTomlFile(file));
   const toml::array* nodes = table["node"].as_array();
   if (nodes == nullptr) return absl::InvalidArgumentError(StrCat(file, ": no [[node]] tables"));
   const std::string base = std::filesystem::path(file).parent_path().string();

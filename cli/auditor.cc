@@ -639,16 +639,8 @@ std::string_view KindOf(const v1::Entry& e) {
   }
 }
 
-std::string RangesText(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges) {
-  std::string text;
-  for (const v1::MonthRange& r : ranges) {
-    StrAppend(&text, text.empty() ? "" : ",", r.first(), "..", r.last());
-  }
-  return text.empty() ? "none" : text;
-}
-
 std::string FiguresText(const v1::TransferFigures& f) {
-  return StrCat("months credited ", RangesText(f.months_credited()), ", account ",
+  return StrCat("months credited ", ledger::FormatMonthRanges(f.months_credited()), ", account ",
                 f.individual_account_fen(), " fen, pooled ", f.pooled_fen(), " fen, refund ",
                 f.refund_fen(), " fen");
 }

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
+#include "ledger/toml_reader.h"
 
 namespace pbl::cli {
 
@@ -20,13 +21,7 @@ std::string Resolve(const std::filesystem::path& base, const std::string& path) 
 }
 
 absl::Status ReadConnectionFile(const std::string& file, ConnectionFlags* f) {
-  toml::table table;
-  try {
-    table = toml::parse_file(file);
-  } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        StrCat(file, ":", e.source().begin.line, ": ", std::string(e.description())));
-  }
+  PBL_ASSIGN_OR_RETURN(const toml::table table, ledger::ParseTomlFile(file));
   const toml::table* c = table["connection"].as_table();
   if (c == nullptr) return absl::InvalidArgumentError(StrCat(file, ": no [connection] table"));
   const std::filesystem::path base = std::filesystem::path(file).parent_path();

@@ -34,11 +34,7 @@ void Line(std::ostream& out, std::string_view label, const std::string& value,
 
 std::string RangesText(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges) {
   if (ranges.empty()) return "none";
-  std::string text;
-  for (const v1::MonthRange& r : ranges) {
-    StrAppend(&text, text.empty() ? "" : ", ", r.first(), "..", r.last());
-  }
-  return StrCat(text, " (", MonthCount(ranges), " months)");
+  return StrCat(ledger::FormatMonthRanges(ranges, ", "), " (", MonthCount(ranges), " months)");
 }
 
 void PrintFigures(const v1::TransferFigures& f, const ledger::RuleSet& rules, std::ostream& out) {

@@ -1,6 +1,8 @@
 #include "ledger/toml_reader.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
@@ -201,6 +203,14 @@ absl::Status TableReader::WrongType(std::string_view key, const toml::node& node
 absl::StatusOr<int32_t> TableReader::Int32(std::string_view key, int32_t min, int32_t max) const {
   PBL_ASSIGN_OR_RETURN(const int64_t value, Int(key, min, max));
   return static_cast<int32_t>(value);
+}
+
+absl::StatusOr<toml::table> ParseTomlFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(StrCat("cannot read ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseToml(text.str(), path);
 }
 
 absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view file) {

@@ -29,6 +29,9 @@ std::string Quote(std::string_view value);
 // Parses `text`; INVALID_ARGUMENT "FILE:LINE: <toml++'s description>" for a syntax error.
 absl::StatusOr<toml::table> ParseToml(std::string_view text, std::string_view file);
 
+// Reads and parses the file at `path`; INVALID_ARGUMENT if it cannot be read, or as ParseToml.
+absl::StatusOr<toml::table> ParseTomlFile(const std::string& path);
+
 // One string of an array, with its dotted name ("node.schemes[1]") and line.
 struct TomlItem {
   std::string value;

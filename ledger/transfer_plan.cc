@@ -257,4 +257,13 @@ absl::StatusOr<std::vector<int32_t>> RangesToMonths(
   return months;
 }
 
+std::string FormatMonthRanges(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges,
+                              std::string_view separator) {
+  std::string text;
+  for (const v1::MonthRange& r : ranges) {
+    StrAppend(&text, text.empty() ? "" : separator, r.first(), "..", r.last());
+  }
+  return text.empty() ? "none" : text;
+}
+
 }  // namespace pbl::ledger

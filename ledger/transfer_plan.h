@@ -62,6 +62,9 @@ void MonthsToRanges(const std::vector<int32_t>& sorted_months,
                     google::protobuf::RepeatedPtrField<v1::MonthRange>* ranges);
 absl::StatusOr<std::vector<int32_t>> RangesToMonths(
     const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges);
+// "2018-01..2022-12,2024-03..2024-03" (ranges joined by `separator`), or "none".
+std::string FormatMonthRanges(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges,
+                              std::string_view separator = ",");
 
 }  // namespace pbl::ledger
 

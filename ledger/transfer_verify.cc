@@ -12,14 +12,6 @@ namespace {
 
 using Ranges = google::protobuf::RepeatedPtrField<v1::MonthRange>;
 
-std::string RangesText(const Ranges& ranges) {
-  std::string text;
-  for (const v1::MonthRange& r : ranges) {
-    StrAppend(&text, text.empty() ? "" : ",", r.first(), "..", r.last());
-  }
-  return text.empty() ? "none" : text;
-}
-
 bool SameRanges(const Ranges& a, const Ranges& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [](const v1::MonthRange& x, const v1::MonthRange& y) {
@@ -35,7 +27,7 @@ void CompareWithPlan(std::string_view side, const v1::TransferFigures& plan,
         {"differs-from-plan", StrCat(side, ".", field, " is ", got, " but the rules give ", want)});
   };
   const auto ranges = [&](std::string_view field, const Ranges& got, const Ranges& want) {
-    if (!SameRanges(got, want)) report(field, RangesText(got), RangesText(want));
+    if (!SameRanges(got, want)) report(field, FormatMonthRanges(got), FormatMonthRanges(want));
   };
   ranges("months_credited", recorded.months_credited(), plan.months_credited());
   ranges("months_not_converted", recorded.months_not_converted(), plan.months_not_converted());

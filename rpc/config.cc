@@ -480,6 +480,10 @@ absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::str
   return ParseDocument(document, file_name, base_dir);
 }
 
+bool HostsScheme(const NodeConfig& config, std::string_view scheme_id) {
+  return std::find(config.schemes.begin(), config.schemes.end(), scheme_id) != config.schemes.end();
+}
+
 bool IsLoopbackHost(std::string_view host_port) {
   const std::optional<HostPort> parsed = SplitHostPort(host_port);
   if (!parsed) return false;

@@ -81,6 +81,9 @@ absl::StatusOr<NodeConfig> LoadNodeConfig(const std::string& path);
 absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& file_name,
                                            const std::string& base_dir);
 
+// True if the node hosts `scheme_id` ([node] schemes).
+bool HostsScheme(const NodeConfig& config, std::string_view scheme_id);
+
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(std::string_view host_port);
 

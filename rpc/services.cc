@@ -38,7 +38,7 @@ grpc::Status Serve(const ServiceContext* c, const grpc::ServerContext* context,
 absl::Status CheckHosted(const NodeConfig& config, std::string_view scheme_id,
                          std::string_view field) {
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(scheme_id).status());
-  if (std::find(config.schemes.begin(), config.schemes.end(), scheme_id) == config.schemes.end()) {
+  if (!HostsScheme(config, scheme_id)) {
     return absl::InvalidArgumentError(StrCat(field, " ", scheme_id, " is not hosted by this node"));
   }
   return absl::OkStatus();

@@ -164,8 +164,7 @@ absl::Status CheckStart(const NodeConfig& config, const v1::StartTransferRequest
   if (!r.transfer_id().empty()) PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(r.transfer_id()));
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.source_scheme_id()).status());
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.destination_scheme_id()).status());
-  const auto& hosted = config.schemes;
-  if (std::find(hosted.begin(), hosted.end(), r.destination_scheme_id()) == hosted.end()) {
+  if (!HostsScheme(config, r.destination_scheme_id())) {
     return absl::InvalidArgumentError(
         StrCat("destination_scheme_id ", r.destination_scheme_id(), " is not hosted by this node"));
   }
@@ -176,7 +175,7 @@ absl::Status CheckStart(const NodeConfig& config, const v1::StartTransferRequest
     return absl::InvalidArgumentError(
         StrCat("source_node_id \"", r.source_node_id(), "\" is neither this node nor a peer"));
   }
-  const std::vector<std::string>& source_schemes = local ? hosted : peer->schemes;
+  const std::vector<std::string>& source_schemes = local ? config.schemes : peer->schemes;
   if ((local || !source_schemes.empty()) &&
       std::find(source_schemes.begin(), source_schemes.end(), r.source_scheme_id()) ==
           source_schemes.end()) {

@@ -22,8 +22,7 @@ absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& r,
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.source_scheme_id()).status());
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.destination_scheme_id()).status());
   PBL_RETURN_IF_ERROR(ledger::ParseDate(r.date(), "date").status());
-  if (std::find(config.schemes.begin(), config.schemes.end(), r.source_scheme_id()) ==
-      config.schemes.end()) {
+  if (!HostsScheme(config, r.source_scheme_id())) {
     return absl::InvalidArgumentError(
         StrCat("source_scheme_id ", r.source_scheme_id(), " is not hosted by this node"));
   }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ledger/entitlement.h"
+#include "ledger/person_id.h"
 #include "ledger/transfer_plan.h"
 
 namespace pbl::ledger {
@@ -18,10 +19,7 @@ constexpr int kMonths = 480;
 std::string PersonId() {
   // Born 1962-03-15, male (odd 17th digit).
   const std::string body = "34010419620315001";
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[static_cast<size_t>(i)] - '0') * kWeights[i];
-  return body + "10X98765432"[sum % 11];
+  return body + PersonIdCheckCharacter(body);
 }
 
 History FortyYears(const std::string& person) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ledger/entitlement.h"
+#include "ledger/person_id.h"
 #include "ledger/transfer_plan.h"
 #include "tests/testing/status_matchers.h"
 
@@ -22,10 +23,7 @@ constexpr int kHistories = 2000;
 std::string IdBornIn(int year, int month, int day, int sequence) {
   char body[24];
   std::snprintf(body, sizeof(body), "340104%04d%02d%02d%03d", year, month, day, sequence);
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
-  return std::string(body, 17) + "10X98765432"[sum % 11];
+  return std::string(body, 17) + PersonIdCheckCharacter(std::string_view(body, 17));
 }
 
 // A random person: employee months in one region of Shanghai or Anhui, sometimes resident

@@ -20,6 +20,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/key_file.h"
 #include "crypto/note.h"
+#include "ledger/person_id.h"
 #include "pbl/v1/entry.pb.h"
 #include "rpc/client.h"
 #include "tests/testing/node_harness.h"
@@ -174,10 +175,7 @@ inline std::string TestPerson(int n, int birth_year, bool male) {
   char body[24];
   std::snprintf(body, sizeof(body), "340104%04d05%02d%03d", birth_year, 1 + (n / 500) % 28,
                 (n % 500) * 2 + (male ? 1 : 0));
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
-  return std::string(body, 17) + "10X98765432"[sum % 11];
+  return std::string(body, 17) + ledger::PersonIdCheckCharacter(std::string_view(body, 17));
 }
 
 // An enrolment and `months` monthly contributions from `first` (YYYY-MM) at `base_fen`, 8% to
