@@ -1,4 +1,5 @@
-// SHA-256 (libsodium). Pure functions and a streaming hasher; thread-safe.
+// SHA-256 (OpenSSL libcrypto, which uses the CPU's SHA extensions). Pure functions and a
+// streaming hasher; thread-safe.
 #ifndef PBL_CRYPTO_SHA256_H_
 #define PBL_CRYPTO_SHA256_H_
 
@@ -25,8 +26,8 @@ class Sha256Hasher {
   Hash Finish();
 
  private:
-  // Opaque storage for libsodium's crypto_hash_sha256_state, kept out of this header so that
-  // libsodium stays private to crypto/ (checked by a static_assert in sha256.cc).
+  // Opaque storage for libcrypto's SHA256_CTX, kept out of this header so that OpenSSL stays
+  // private to crypto/ (checked by a static_assert in sha256.cc).
   alignas(16) unsigned char state_[128];
 };
 

@@ -7,7 +7,7 @@ set -euo pipefail
 
 run_packages=(
   g++ cmake ninja-build pkg-config
-  libsodium-dev libabsl-dev libcli11-dev libtomlplusplus-dev
+  libsodium-dev libssl-dev libabsl-dev libcli11-dev libtomlplusplus-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev
   openssl
