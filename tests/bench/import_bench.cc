@@ -3,7 +3,11 @@
 // resident ids, Shanghai's contribution bases, one month after another as an administrator's
 // monthly exports are), starts real pbld nodes (mutual TLS, loopback; tests/rpc/cluster.h), runs
 // the real `pbl import --json` against the Shanghai node as an administrator, and reports the
-// wall time and CPU of pbl (as `time` does), the CPU pbld spent meanwhile, and rows/s.
+// wall time, CPU and peak RSS of pbl (as `time` does), the CPU pbld spent meanwhile, and rows/s;
+// then the node's disk use and peak RSS.
+// --audit then runs `pbl audit log` over the whole log as an auditor and reports entries/s (the
+// scale run of issue 7, scripts/scale-run.sh). --write-csv only writes the file, --csv imports a
+// given one (the comparison with PostgreSQL, scripts/bench-compare.sh, loads the same file).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,6 +37,9 @@ struct Options {
   int64_t rows = 1'000'000;
   int64_t persons = 10'000;
   std::vector<std::string> pbl_flags;  // passed through: --streams, --batch-rows
+  std::string csv;                     // import this file instead of generating one
+  std::string write_csv;               // only write the generated CSV here
+  bool audit = false;                  // then `pbl audit log` over the node's whole log
   bool keep = false;
 };
 
@@ -65,13 +72,57 @@ void AppendRow(int64_t n, int64_t persons, std::string* out) {
   *out += ",,\n";
 }
 
+// Writes the CSV a million rows at a time (a 16,000,000-row file is 1.3 GB).
 size_t WriteCsv(const std::string& path, const Options& o) {
+  std::ofstream file(path, std::ios::binary);
   std::string text =
       "person_id,scheme_id,period,base,personal,employer,collective_subsidy,government_subsidy\n";
-  text.reserve(static_cast<size_t>(o.rows) * 80);
-  for (int64_t n = 0; n < o.rows; ++n) AppendRow(n, o.persons, &text);
-  std::ofstream(path, std::ios::binary) << text;
-  return text.size();
+  size_t bytes = 0;
+  constexpr int64_t kChunkRows = 1'000'000;
+  text.reserve(static_cast<size_t>(kChunkRows) * 80 + text.size());
+  for (int64_t n = 0; n < o.rows; ++n) {
+    AppendRow(n, o.persons, &text);
+    if ((n + 1) % kChunkRows == 0 || n + 1 == o.rows) {
+      file << text;
+      bytes += text.size();
+      text.clear();
+    }
+  }
+  file.close();
+  if (!file) {
+    std::fprintf(stderr, "import_bench: cannot write %s\n", path.c_str());
+    std::exit(1);
+  }
+  return bytes;
+}
+
+// The data rows of a CSV file (its lines after the header).
+int64_t CountRows(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  int64_t lines = 0;
+  std::string line;
+  while (std::getline(in, line)) ++lines;
+  return lines > 0 ? lines - 1 : 0;
+}
+
+// Bytes of the regular files under `dir`.
+uint64_t DiskBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) bytes += e.file_size(ec);
+  }
+  return bytes;
+}
+
+// The peak resident set of process `pid` so far (VmHWM), in MB, or 0.
+double PeakRssMb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmHWM:")) return std::atof(line.c_str() + 6) / 1024;
+  }
+  return 0;
 }
 
 // CPU seconds (user + system) that process `pid` has used so far, from /proc.
@@ -129,6 +180,7 @@ struct Timed {
   double wall_s = 0;
   double user_s = 0;
   double sys_s = 0;
+  double max_rss_mb = 0;
 };
 
 // Runs argv with stdout to `out_path` and stderr inherited (progress shows on a terminal).
@@ -153,21 +205,72 @@ Timed RunTimed(const std::vector<std::string>& argv, const std::string& out_path
              static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
   t.sys_s = static_cast<double>(usage.ru_stime.tv_sec) +
             static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
+  t.max_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024;
   if (WIFEXITED(status)) t.exit_code = WEXITSTATUS(status);
   return t;
 }
 
-int Run(const Options& o) {
-  const std::string dir = FreshTestDir("import_bench");
-  const std::string csv = dir + "/contributions.csv";
-  const auto gen_start = Clock::now();
-  const size_t bytes = WriteCsv(csv, o);
+// `pbl audit log` over the Shanghai node's whole log, timed; 0 when it found nothing.
+int RunAudit(Cluster& cluster, const std::string& dir, int64_t entries) {
+  const std::string vkey = dir + "/shanghai.vkey";
+  std::ofstream(vkey) << cluster.spec(kShanghai).verifier_key << "\n";
+  std::vector<std::string> argv = {PBL_BINARY,    "audit",
+                                   "log",         "--json",
+                                   "--vkey",      vkey,
+                                   "--state-dir", dir + "/audit-state",
+                                   "--server",    cluster.spec(kShanghai).Address(),
+                                   "--ca",        cluster.pki().ca_cert,
+                                   "--cert",      cluster.pki().Cert("auditor"),
+                                   "--key",       cluster.pki().Key("auditor")};
+  std::string command;
+  for (const std::string& a : argv) command += (command.empty() ? "" : " ") + a;
+  std::printf("time %s\n", command.c_str());
+  std::fflush(stdout);
+  const pid_t node = cluster.process(kShanghai).pid();
+  const double node_cpu_before = ProcessCpuSeconds(node);
+  const Timed t = RunTimed(argv, dir + "/audit.json");
+  const double node_cpu = ProcessCpuSeconds(node) - node_cpu_before;
+  std::printf("pbl audit log report: %s", ReadWholeFile(dir + "/audit.json").c_str());
   std::printf(
-      "import_bench: %lld rows (%lld persons, one month after another), %.1f MB CSV "
-      "written in %.2f s\n",
-      static_cast<long long>(o.rows), static_cast<long long>(o.persons),
-      static_cast<double>(bytes) / 1e6,
-      std::chrono::duration<double>(Clock::now() - gen_start).count());
+      "real %.2f s  user %.2f s  sys %.2f s  peak RSS %.0f MB (pbl); pbld used %.2f s CPU "
+      "meanwhile\n",
+      t.wall_s, t.user_s, t.sys_s, t.max_rss_mb, node_cpu);
+  if (t.exit_code != 0) {
+    std::printf("pbl audit log exited with %d\n", t.exit_code);
+    return 1;
+  }
+  std::printf("audit: %.0f entries/s (goal 1000000)\n", static_cast<double>(entries) / t.wall_s);
+  return 0;
+}
+
+int Run(const Options& o) {
+  if (!o.write_csv.empty()) {
+    const auto gen_start = Clock::now();
+    const size_t bytes = WriteCsv(o.write_csv, o);
+    std::printf("import_bench: %lld rows (%lld persons), %.1f MB written to %s in %.2f s\n",
+                static_cast<long long>(o.rows), static_cast<long long>(o.persons),
+                static_cast<double>(bytes) / 1e6, o.write_csv.c_str(),
+                std::chrono::duration<double>(Clock::now() - gen_start).count());
+    return 0;
+  }
+  const std::string dir = FreshTestDir("import_bench");
+  std::string csv = o.csv;
+  int64_t rows = 0;
+  if (csv.empty()) {
+    csv = dir + "/contributions.csv";
+    const auto gen_start = Clock::now();
+    const size_t bytes = WriteCsv(csv, o);
+    rows = o.rows;
+    std::printf(
+        "import_bench: %lld rows (%lld persons, one month after another), %.1f MB CSV "
+        "written in %.2f s\n",
+        static_cast<long long>(o.rows), static_cast<long long>(o.persons),
+        static_cast<double>(bytes) / 1e6,
+        std::chrono::duration<double>(Clock::now() - gen_start).count());
+  } else {
+    rows = CountRows(csv);
+    std::printf("import_bench: %lld rows in %s\n", static_cast<long long>(rows), csv.c_str());
+  }
   Cluster cluster;
   cluster.Start("import_bench_cluster");
   const pid_t node = cluster.process(kShanghai).pid();
@@ -186,8 +289,10 @@ int Run(const Options& o) {
   const Timed t = RunTimed(argv, dir + "/summary.json");
   const double node_cpu = ProcessCpuSeconds(node) - node_cpu_before;
   std::printf("pbl summary: %s", ReadWholeFile(dir + "/summary.json").c_str());
-  std::printf("real %.2f s  user %.2f s  sys %.2f s (pbl); pbld used %.2f s CPU meanwhile\n",
-              t.wall_s, t.user_s, t.sys_s, node_cpu);
+  std::printf(
+      "real %.2f s  user %.2f s  sys %.2f s  peak RSS %.0f MB (pbl); pbld used %.2f s CPU "
+      "meanwhile\n",
+      t.wall_s, t.user_s, t.sys_s, t.max_rss_mb, node_cpu);
   const std::string metrics = ScrapeMetrics(cluster.spec(kShanghai).metrics_port);
   std::printf(
       "node: AppendEntries %.1f ms on average until durable; %.1f batches (%.0f entries) per "
@@ -201,15 +306,23 @@ int Run(const Options& o) {
     return 1;
   }
   std::printf("import: %.0f rows/s end to end (goal 100000)\n",
-              static_cast<double>(o.rows) / t.wall_s);
+              static_cast<double>(rows) / t.wall_s);
+  int result = 0;
+  if (o.audit) result = RunAudit(cluster, dir, rows);
+  const std::string data_dir = cluster.spec(kShanghai).DataDir();
+  std::printf("node: data directory %.2f GB (%.0f bytes per entry), peak RSS %.0f MB\n",
+              static_cast<double>(DiskBytes(data_dir)) / 1e9,
+              static_cast<double>(DiskBytes(data_dir)) / static_cast<double>(rows),
+              PeakRssMb(node));
+  std::fflush(stdout);
   cluster.process(kShanghai).Stop();
   cluster.process(kAnhui).Stop();
-  if (!o.keep) {
+  if (!o.keep && result == 0) {
     // The node's data is about 450 MB per million rows.
     std::filesystem::remove_all(dir);
     std::filesystem::remove_all(cluster.dir());
   }
-  return 0;
+  return result;
 }
 
 }  // namespace
@@ -227,17 +340,23 @@ int main(int argc, char** argv) {
     } else if ((flag == "--streams" || flag == "--batch-rows") && has_value) {
       o.pbl_flags.push_back(flag);
       o.pbl_flags.push_back(argv[++i]);
+    } else if (flag == "--csv" && has_value) {
+      o.csv = argv[++i];
+    } else if (flag == "--write-csv" && has_value) {
+      o.write_csv = argv[++i];
+    } else if (flag == "--audit") {
+      o.audit = true;
     } else if (flag == "--keep") {
       o.keep = true;
     } else {
       std::fprintf(stderr,
-                   "usage: import_bench [--rows N] [--persons N] [--streams N] [--batch-rows N] "
-                   "[--keep]\n");
+                   "usage: import_bench [--rows N] [--persons N] [--streams N] [--batch-rows N]\n"
+                   "                    [--csv FILE | --write-csv FILE] [--audit] [--keep]\n");
       return 2;
     }
   }
-  if (o.rows < 1 || o.persons < 1 || o.persons > 13'440'000) {
-    std::fprintf(stderr, "import_bench: --rows and --persons must be positive\n");
+  if (o.rows < 1 || o.persons < 1 || o.persons > pbl::testing::kPersonIdsMax) {
+    std::fprintf(stderr, "import_bench: --rows must be positive, --persons from 1 to 26,880,000\n");
     return 2;
   }
   return pbl::testing::Run(o);

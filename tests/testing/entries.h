@@ -11,21 +11,27 @@
 
 namespace pbl::testing {
 
+// How many distinct ids PersonId makes in one district, and in all.
+inline constexpr int64_t kPersonIdsPerDistrict = 13'440'000;
+inline constexpr int64_t kPersonIdsMax = 2 * kPersonIdsPerDistrict;
+
 // The n-th generated resident identity number, with a valid GB 11643 check digit.
 inline std::string PersonId(int64_t n) {
-  // Unique for n < 13,440,000: a sequence number, then birth dates cycling year, month, day.
+  // Unique for n < 26,880,000: a sequence number, then birth dates cycling year, month, day,
+  // then the district (Huangpu's 310104 for the first 13,440,000, then Changning's 310105).
   const int64_t k = n / 1000;
   char body[32];
-  std::snprintf(body, sizeof(body), "310104%04d%02d%02d%03d", static_cast<int>(1960 + k % 40),
-                static_cast<int>(1 + (k / 40) % 12), static_cast<int>(1 + (k / 480) % 28),
-                static_cast<int>(n % 1000));
+  std::snprintf(body, sizeof(body), "%06d%04d%02d%02d%03d",
+                static_cast<int>(310104 + n / kPersonIdsPerDistrict),
+                static_cast<int>(1960 + k % 40), static_cast<int>(1 + (k / 40) % 12),
+                static_cast<int>(1 + (k / 480) % 28), static_cast<int>(n % 1000));
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
   return std::string(body, 17) + "10X98765432"[sum % 11];
 }
 
-// A monthly contribution of person `person` (0 <= person < 13,440,000) for month `month`
+// A monthly contribution of person `person` (0 <= person < kPersonIdsMax) for month `month`
 // (0 = 2020-01), about 200 bytes
 // with the person id, as a real contribution record is.
 inline std::string ContributionEntry(int64_t person, int64_t month,
