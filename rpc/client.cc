@@ -3,8 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
@@ -14,6 +18,9 @@
 namespace pbl::rpc {
 
 namespace {
+
+// Chunks of a stream received ahead of the one being processed.
+constexpr size_t kStreamChunksAhead = 4;
 
 absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
@@ -126,15 +133,52 @@ absl::Status NodeClient::StreamEntries(
   r.set_start(start);
   std::unique_ptr<grpc::ClientReader<v1::StreamEntriesResponse>> reader =
       ledger_->StreamEntries(&context, r);
-  v1::StreamEntriesResponse chunk;
+
+  // A reader thread receives and parses the next chunks while `fn` works on this one, so that an
+  // audit keeps both cores busy instead of waiting for the network between chunks.
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<v1::StreamEntriesResponse> ready;
+  bool reading = true;
+  bool stopped = false;  // the consumer gave up; the reader drops what it still gets
+  std::thread receiver([&] {
+    v1::StreamEntriesResponse chunk;
+    while (reader->Read(&chunk)) {
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return stopped || ready.size() < kStreamChunksAhead; });
+      if (stopped) continue;
+      ready.push_back(std::move(chunk));
+      chunk = v1::StreamEntriesResponse();
+      changed.notify_all();
+    }
+    std::lock_guard lock(mu);
+    reading = false;
+    changed.notify_all();
+  });
+
   absl::Status callback_status;
-  while (reader->Read(&chunk)) {
+  for (;;) {
+    v1::StreamEntriesResponse chunk;
+    {
+      std::unique_lock lock(mu);
+      changed.wait(lock, [&] { return !ready.empty() || !reading; });
+      if (ready.empty()) break;
+      chunk = std::move(ready.front());
+      ready.pop_front();
+      changed.notify_all();
+    }
     callback_status = fn(chunk);
     if (!callback_status.ok()) {
+      {
+        std::lock_guard lock(mu);
+        stopped = true;
+        changed.notify_all();
+      }
       context.TryCancel();
       break;
     }
   }
+  receiver.join();
   const grpc::Status status = reader->Finish();
   if (!callback_status.ok()) return callback_status;
   return FromGrpc(status);

@@ -57,6 +57,28 @@ v1::Entry TransferIn() {
   return e;
 }
 
+// Unknown fields at any depth are refused, though the re-encoding would carry them unchanged:
+// in the body, and in a message repeated inside the body.
+TEST(EntryBodyValidationTest, UnknownFieldsInNestedMessagesAreRefused) {
+  v1::Entry in_body = Contribution();
+  in_body.mutable_monthly_contribution()
+      ->GetReflection()
+      ->MutableUnknownFields(in_body.mutable_monthly_contribution())
+      ->AddVarint(99, 1);
+  EXPECT_THAT(Validate(in_body),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown")));
+
+  v1::Entry in_range = TransferIn();
+  v1::MonthRange* range =
+      in_range.mutable_transfer_in()->mutable_figures()->mutable_months_credited(0);
+  range->GetReflection()->MutableUnknownFields(range)->AddLengthDelimited(77, "x");
+  EXPECT_THAT(Validate(in_range),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown")));
+
+  EXPECT_TRUE(Validate(Contribution()).ok());
+  EXPECT_TRUE(Validate(TransferIn()).ok()) << Validate(TransferIn());
+}
+
 TEST(EntryBodyValidationTest, WellFormedBodiesOfEachKindAreAccepted) {
   EXPECT_OK(Validate(Contribution()));
   EXPECT_OK(Validate(Premium()));
