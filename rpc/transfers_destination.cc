@@ -3,71 +3,13 @@
 #include "crypto/status_macros.h"
 #include "crypto/strings.h"
 #include "ledger/entry_body_validation.h"
-#include "ledger/entry_validation.h"
 #include "ledger/transfer_plan.h"
 #include "rpc/log.h"
+#include "rpc/package_check.h"
 #include "rpc/proofs.h"
 #include "rpc/transfers.h"
 
 namespace pbl::rpc {
-
-namespace {
-
-// The fields of the package that must equal the destination's own record of the request.
-absl::Status MatchRequest(const v1::TransferPackage& p, const v1::TransferStatus& s) {
-  const auto mismatch = [](std::string_view field) {
-    return absl::InvalidArgumentError(StrCat("package ", field, " differs from the request"));
-  };
-  if (p.transfer_id() != s.transfer_id()) return mismatch("transfer_id");
-  if (p.source_node_id() != s.source_node_id()) return mismatch("source_node_id");
-  if (p.destination_node_id() != s.destination_node_id()) return mismatch("destination_node_id");
-  if (p.person_id() != s.person_id()) return mismatch("person_id");
-  if (p.source_scheme_id() != s.source_scheme_id()) return mismatch("source_scheme_id");
-  if (p.destination_scheme_id() != s.destination_scheme_id()) {
-    return mismatch("destination_scheme_id");
-  }
-  if (p.date() != s.date()) return mismatch("date");
-  if (p.officially_approved() != s.officially_approved()) return mismatch("officially_approved");
-  if (p.deadline_unix_ms() != s.deadline_unix_ms()) return mismatch("deadline_unix_ms");
-  return absl::OkStatus();
-}
-
-// Every entry proved, of the person and the source scheme, in log order, ending with the
-// transfer_initiated entry of this transfer that carries the package's figures. Fills the
-// history (log 1) the destination plans with.
-absl::Status CheckPackageEntries(const v1::TransferPackage& p, const crypto::Checkpoint& cp,
-                                 ledger::History* history) {
-  if (p.entries().empty()) return absl::InvalidArgumentError("package has no entries");
-  uint64_t previous = 0;
-  for (int i = 0; i < p.entries_size(); ++i) {
-    const v1::ProvenEntry& proven = p.entries(i);
-    if (i > 0 && proven.index() <= previous) {
-      return absl::InvalidArgumentError("package entries are not in log order");
-    }
-    previous = proven.index();
-    PBL_RETURN_IF_ERROR(VerifyProvenEntry(proven, cp));
-    PBL_RETURN_IF_ERROR(ledger::ValidateEntry(proven.entry()).status());
-    ledger::HistoryEntry h;
-    h.index = proven.index();
-    h.log = 1;
-    h.entry.ParseFromString(proven.entry());
-    if (h.entry.person_id() != p.person_id() || h.entry.scheme_id() != p.source_scheme_id()) {
-      return absl::InvalidArgumentError(
-          StrCat("package entry ", proven.index(), " is not the person's in the source scheme"));
-    }
-    history->push_back(std::move(h));
-  }
-  const v1::Entry& last = history->back().entry;
-  if (!last.has_transfer_initiated() ||
-      last.transfer_initiated().transfer_id() != p.transfer_id() ||
-      last.transfer_initiated().figures().SerializeAsString() != p.figures().SerializeAsString()) {
-    return absl::InvalidArgumentError(
-        "package does not end with this transfer's transfer_initiated entry and its figures");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status TransferManager::CreditOrReject(const std::string& transfer_id,
                                              const v1::PrepareResponse& answer) {
@@ -110,14 +52,11 @@ absl::Status TransferManager::VerifyPackage(const v1::TransferStatus& s,
   const crypto::Ed25519PublicKey* key = nullptr;
   const crypto::NoteVerifier* verifier = nullptr;
   PBL_RETURN_IF_ERROR(VerifierFor(s.source_node_id(), &key, &verifier));
-  PBL_RETURN_IF_ERROR(VerifySignedMessage(*key, kPackageContext, signed_package));
-  if (!package->ParseFromString(signed_package.body())) {
-    return absl::InvalidArgumentError("package does not parse");
-  }
-  PBL_RETURN_IF_ERROR(MatchRequest(*package, s));
-  PBL_ASSIGN_OR_RETURN(const crypto::Checkpoint checkpoint,
-                       OpenCheckpointAs(package->checkpoint(), *verifier, "package checkpoint"));
-  return CheckPackageEntries(*package, checkpoint, history);
+  PBL_ASSIGN_OR_RETURN(CheckedPackage checked,
+                       CheckTransferPackage(s, *key, *verifier, signed_package));
+  *package = std::move(checked.package);
+  *history = std::move(checked.history);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::TransferFigures> TransferManager::PlanWithPackage(const v1::TransferStatus& s,

@@ -8,6 +8,7 @@
 #include "ledger/person_id.h"
 #include "ledger/transfer_plan.h"
 #include "rpc/log.h"
+#include "rpc/package_check.h"
 #include "rpc/proofs.h"
 #include "rpc/transfers.h"
 
@@ -209,30 +210,9 @@ absl::Status TransferManager::CheckReceipt(const v1::TransferRecord& record,
   const crypto::Ed25519PublicKey* key = nullptr;
   const crypto::NoteVerifier* verifier = nullptr;
   PBL_RETURN_IF_ERROR(VerifierFor(s.destination_node_id(), &key, &verifier));
-  PBL_RETURN_IF_ERROR(VerifySignedMessage(*key, kReceiptContext, signed_receipt));
-  v1::TransferReceipt receipt;
-  if (!receipt.ParseFromString(signed_receipt.body())) {
-    return absl::InvalidArgumentError("receipt does not parse");
-  }
-  if (receipt.transfer_id() != s.transfer_id() ||
-      receipt.destination_node_id() != s.destination_node_id()) {
-    return absl::InvalidArgumentError("receipt is for another transfer");
-  }
-  PBL_ASSIGN_OR_RETURN(const crypto::Checkpoint checkpoint,
-                       OpenCheckpointAs(receipt.checkpoint(), *verifier, "receipt checkpoint"));
-  PBL_RETURN_IF_ERROR(VerifyProvenEntry(receipt.transfer_in(), checkpoint));
-  v1::Entry in;
-  if (!in.ParseFromString(receipt.transfer_in().entry()) || !in.has_transfer_in() ||
-      in.transfer_in().transfer_id() != s.transfer_id() || in.person_id() != s.person_id() ||
-      in.scheme_id() != s.destination_scheme_id() ||
-      in.transfer_in().figures().SerializeAsString() != receipt.figures().SerializeAsString()) {
-    return absl::InvalidArgumentError("receipt's transfer_in entry does not match the receipt");
-  }
-  if (receipt.figures().SerializeAsString() != s.figures().SerializeAsString()) {
-    return absl::FailedPreconditionError(
-        "the destination credited figures that differ from the source's");
-  }
-  *figures = receipt.figures();
+  PBL_ASSIGN_OR_RETURN(const CheckedReceipt checked,
+                       CheckTransferReceipt(s, *key, *verifier, signed_receipt));
+  *figures = checked.receipt.figures();
   return absl::OkStatus();
 }
 
