@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages PBL needs, and only those that are missing.
 #   scripts/setup.sh run    what building and running pbl needs
 #   scripts/setup.sh test   that, plus what the test suite, fuzzers and benchmarks need
+#   scripts/setup.sh compare  that, plus PostgreSQL 15 (only scripts/bench-compare.sh uses it)
 # Idempotent: when everything is present it changes nothing and makes no network call.
 set -euo pipefail
 
@@ -22,7 +23,8 @@ mode="${1:-run}"
 case "$mode" in
   run) wanted=("${run_packages[@]}") ;;
   test) wanted=("${run_packages[@]}" "${test_packages[@]}") ;;
-  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+  compare) wanted=("${run_packages[@]}" "${test_packages[@]}" postgresql-15) ;;
+  *) echo "usage: $0 [run|test|compare]" >&2; exit 2 ;;
 esac
 
 missing=()
