@@ -99,11 +99,12 @@ absl::StatusOr<Date> DateValue(const TableReader& table, std::string_view key) {
 
 // A year key: exactly four digits, kYearMin..kYearMax.
 absl::StatusOr<int32_t> ParseYearKey(std::string_view text, std::string_view name) {
+  // The value is only computed from four digits: any longer text would overflow it.
+  const bool digits = text.size() == 4 && std::all_of(text.begin(), text.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
   int32_t year = 0;
-  bool digits = text.size() == 4;
-  for (char c : text) {
-    digits = digits && c >= '0' && c <= '9';
-    year = year * 10 + (c - '0');
+  if (digits) {
+    for (char c : text) year = year * 10 + (c - '0');
   }
   if (!digits || year < kYearMin || year > kYearMax) {
     return absl::InvalidArgumentError(

@@ -35,11 +35,12 @@ bool IsProvinceCode(int32_t code) {
 }
 
 absl::StatusOr<int32_t> ParseRegion(std::string_view text, std::string_view field) {
+  // The value is only computed from six digits: any longer text would overflow it.
+  const bool digits = text.size() == 6 && std::all_of(text.begin(), text.end(),
+                                                      [](char c) { return c >= '0' && c <= '9'; });
   int32_t region = 0;
-  bool digits = text.size() == 6;
-  for (char c : text) {
-    digits = digits && c >= '0' && c <= '9';
-    region = region * 10 + (c - '0');
+  if (digits) {
+    for (char c : text) region = region * 10 + (c - '0');
   }
   if (!digits || !IsProvinceCode(region / 10000)) {
     return absl::InvalidArgumentError(

@@ -77,6 +77,18 @@ TEST(SchemeIdTest, RefusesUnknownKindsAndRegions) {
   }
 }
 
+// The fuzzers found these overflowing int32 while the region was read (UBSan: signed integer
+// overflow); tests/fuzz/regressions/*/scheme-id-region-overflow.
+TEST(SchemeIdTest, RefusesLongRegionsWithoutOverflow) {
+  for (const char* bad : {"UEBPI-31000031000031000031", "UEBPI-999999999999", "MLG-zzzzzzzzzzzz"}) {
+    EXPECT_THAT(ParseSchemeId(bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scheme_id")))
+        << bad;
+  }
+  EXPECT_THAT(ParseRegion("3100003100003100", "hukou_region"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hukou_region")));
+}
+
 TEST(PersonIdTest, BirthDateAndSexComeFromTheNumber) {
   // 17th digit odd: male.
   const std::string id = pbl::testing::PersonId(1);

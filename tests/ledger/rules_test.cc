@@ -569,6 +569,20 @@ TEST(RulesRefusalTest, BadYearKey) {
   EXPECT_THAT(LoadText(text), RefusedAt(LineOf(text, "rates_bp"), "is not a year 1900-2199"));
 }
 
+// The fuzzer found these overflowing int32 while the key was read (UBSan: signed integer
+// overflow); tests/fuzz/regressions/rules_fuzzer/year-key-overflow.
+TEST(RulesRefusalTest, LongYearKeyWithoutOverflow) {
+  const std::string text =
+      Replace(kCreditingRule, "\"2017\" = 712", "\"20172017201720172017\" = 712");
+  EXPECT_THAT(LoadText(text), RefusedAt(LineOf(text, "rates_bp"), "is not a year 1900-2199"));
+}
+
+TEST(RulesRefusalTest, LongRegionKeyWithoutOverflow) {
+  const std::string text = Replace(kMedicalRule, "\"310000\" = 3", "\"3100003100003100\" = 3");
+  EXPECT_THAT(LoadText(text), RefusedAt(LineOf(text, "3100003100003100"),
+                                        "is not a 6-digit GB/T 2260 region code"));
+}
+
 TEST(RulesRefusalTest, DelayWithoutStep) {
   const std::string text = Replace(kRetirementRule, "step_months = 0\nmax_delay_months = 0",
                                    "step_months = 0\nmax_delay_months = 36");
