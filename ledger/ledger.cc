@@ -119,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
   if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
   PBL_RETURN_IF_ERROR(ledger->LoadHead());
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
+  ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
   return ledger;
 }
 
@@ -185,6 +186,12 @@ Ledger::~Ledger() {
   }
   queue_cv_.notify_all();
   if (sequencer_.joinable()) sequencer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 LogHead Ledger::Head() const {
@@ -282,11 +289,24 @@ absl::Status Ledger::CheckWriteOnce(int64_t old_size) const {
   return past(kCheckpointPrefix, old_size + 1);
 }
 
+bool Ledger::WaitForSyncs(size_t limit) {
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return in_flight_ < limit || sync_failed_; });
+  if (!sync_failed_) return false;
+  // Let the groups still in flight end (they fail or succeed on their own), then start again
+  // from what the storage holds.
+  sync_cv_.wait(lock, [&] { return in_flight_ == 0; });
+  sync_failed_ = false;
+  return true;
+}
+
 void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   const auto fail_all = [&](const absl::Status& status) {
     for (const auto& r : group) r->done.set_value(status);
   };
+  if (WaitForSyncs(kGroupsInFlight)) needs_reload_ = true;
   if (needs_reload_) {
+    WaitForSyncs(1);
     if (absl::Status s = LoadHead(); !s.ok()) return fail_all(s);
     needs_reload_ = false;
   }
@@ -319,23 +339,67 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   if (!note.ok()) return fail_all(note.status());
   batch->Put(CheckpointKey(next.size()), *note);
   if (absl::Status s = CheckWriteOnce(old_size); !s.ok()) return fail_all(s);
-  if (absl::Status s = storage_->Commit(*batch); !s.ok()) {
-    // The write may or may not have reached the disk: re-read the head before the next group.
+  // Written now, durable once the syncer's next fsync returns; the write-ahead log keeps writes
+  // in order, so a crash loses this group only with every later one (specs/ledger.md).
+  if (absl::Status s = storage_->CommitUnsynced(*batch); !s.ok()) {
+    // The write may or may not have reached the storage: re-read the head before the next group.
     needs_reload_ = true;
     return fail_all(s);
   }
   frontier_ = std::move(next);
-  {
-    std::lock_guard lock(head_mu_);
-    head_ = LogHead{frontier_.size(), frontier_.Root(), *note};
-  }
+  WrittenGroup written;
+  written.requests = group;
+  written.head = LogHead{frontier_.size(), frontier_.Root(), *std::move(note)};
+  written.entries = frontier_.size() - old_size;
   int64_t first = old_size;
   for (const auto& r : group) {
     const auto count = static_cast<int64_t>(r->entries.size());
-    r->done.set_value(AppendResult{first, count, frontier_.size(), *note});
+    written.results.push_back(
+        AppendResult{first, count, written.head.size, written.head.checkpoint});
     first += count;
   }
-  if (options_.on_group) options_.on_group(group.size(), frontier_.size() - old_size);
+  {
+    std::lock_guard lock(sync_mu_);
+    written_.push_back(std::move(written));
+    ++in_flight_;
+  }
+  sync_cv_.notify_all();
+}
+
+void Ledger::SyncerLoop() {
+  while (true) {
+    std::deque<WrittenGroup> groups;
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !written_.empty(); });
+      if (written_.empty()) return;  // stopping, and every written group is answered
+      groups.swap(written_);
+    }
+    // One fsync makes every group written before it durable.
+    const absl::Status synced = storage_->Sync();
+    if (synced.ok()) {
+      {
+        std::lock_guard lock(head_mu_);
+        head_ = groups.back().head;
+      }
+      for (WrittenGroup& g : groups) {
+        for (size_t i = 0; i < g.requests.size(); ++i) {
+          g.requests[i]->done.set_value(std::move(g.results[i]));
+        }
+        if (options_.on_group) options_.on_group(g.requests.size(), g.entries);
+      }
+    } else {
+      for (WrittenGroup& g : groups) {
+        for (const auto& r : g.requests) r->done.set_value(synced);
+      }
+    }
+    {
+      std::lock_guard lock(sync_mu_);
+      in_flight_ -= groups.size();
+      if (!synced.ok()) sync_failed_ = true;
+    }
+    sync_cv_.notify_all();
+  }
 }
 
 absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {

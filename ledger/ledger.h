@@ -1,8 +1,11 @@
 // The append-only, signed, verifiable log of one node (specs/ledger.md).
 //
-// Appends from any thread are grouped by one sequencer thread; each group is one synced write
+// Appends from any thread are grouped by one sequencer thread; each group is one atomic write
 // holding the entries, their Merkle hashes, their person index rows and a new signed C2SP
-// checkpoint, and Append returns only after that write. Nothing is ever updated or deleted.
+// checkpoint, and Append returns only after that write is on disk. A syncer thread makes the
+// written groups durable (one fsync for all written since the last) while the sequencer writes
+// the next, so the disk's latency and the write's CPU overlap; at most kGroupsInFlight groups
+// are written and not yet durable. Nothing is ever updated or deleted.
 // Reads, proofs and Verify may run from any thread at any time, concurrently with appends; they
 // see the log as of the latest acknowledged group. Thread-safe.
 #ifndef PBL_LEDGER_LEDGER_H_
@@ -33,6 +36,8 @@
 namespace pbl::ledger {
 
 inline constexpr size_t kReadEntriesMax = 10'000;
+// Groups written but not yet acknowledged as durable, at most.
+inline constexpr size_t kGroupsInFlight = 2;
 inline constexpr size_t kPersonEntriesMax = 100'000;
 
 struct LedgerOptions {
@@ -106,6 +111,14 @@ class Ledger {
  private:
   struct Request;
   class HashReaderImpl;
+  // A group the sequencer wrote (not yet durable): its requests, each one's result, and the
+  // head the log has once it is durable.
+  struct WrittenGroup {
+    std::vector<std::shared_ptr<Request>> requests;
+    std::vector<AppendResult> results;
+    LogHead head;
+    int64_t entries = 0;
+  };
 
   Ledger(std::unique_ptr<Storage> storage, LedgerOptions options, crypto::Ed25519NoteSigner signer);
   // The size of Head() without copying its checkpoint, for the read paths.
@@ -115,6 +128,10 @@ class Ledger {
   absl::Status CheckWriteOnce(int64_t old_size) const;
   void SequencerLoop();
   void ProcessGroup(const std::vector<std::shared_ptr<Request>>& group);
+  void SyncerLoop();
+  // Sequencer: waits until fewer than `limit` groups are written and not yet durable; true if a
+  // sync failed meanwhile (the head must then be re-read).
+  bool WaitForSyncs(size_t limit);
   absl::Status VerifyIndex(int64_t size, uint64_t expected_sum,
                            const crypto::ShortHasher& hasher) const;
   absl::Status LocateIndexDamage(int64_t size) const;
@@ -138,6 +155,14 @@ class Ledger {
   std::deque<std::shared_ptr<Request>> queue_;  // guarded by queue_mu_
   bool stopping_ = false;                       // guarded by queue_mu_
   std::thread sequencer_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<WrittenGroup> written_;  // guarded by sync_mu_; written, waiting for the syncer
+  size_t in_flight_ = 0;              // guarded by sync_mu_; written and not yet acknowledged
+  bool sync_failed_ = false;          // guarded by sync_mu_
+  bool sync_stopping_ = false;        // guarded by sync_mu_
+  std::thread syncer_;
 };
 
 }  // namespace pbl::ledger

@@ -137,6 +137,11 @@ class RocksStorage : public Storage {
                      "write");
   }
 
+  absl::Status Sync() override {
+    if (!sync_) return absl::OkStatus();
+    return FromRocks(db_->SyncWAL(), "sync");
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
   Families families_;
@@ -169,6 +174,10 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenRocksStorage(const std::string& pat
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.paranoid_checks = true;
+  // After a crash the write-ahead log is replayed up to its first damaged or missing record and
+  // no further, so that the database is always a prefix of what was written: a group written
+  // but not yet synced when the process died is lost only together with every later one.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // Two cores: one background thread for flushes and one for compactions.
   db_options.IncreaseParallelism(2);
   // All memtables together stay under this, whatever each family's buffer size.

@@ -54,6 +54,9 @@ class Storage {
   // every later write too, but never an earlier one (writes reach the disk in order). For state
   // that can be rebuilt; the log itself always uses Commit.
   virtual absl::Status CommitUnsynced(StorageBatch& batch) { return Commit(batch); }
+  // Makes every write that returned before this call durable (fsync), CommitUnsynced ones
+  // included. May run concurrently with CommitUnsynced from another thread.
+  virtual absl::Status Sync() { return absl::OkStatus(); }
 };
 
 struct RocksStorageOptions {

@@ -150,6 +150,29 @@ TEST_F(FaultTest, LostCommitAckOfTheFirstGroupIsReloaded) {
   EXPECT_OK(ledger_->Verify());
 }
 
+// A group is written, then made durable by the syncer's fsync. When the fsync fails, the group's
+// caller gets the error and the head does not move; the group stays written, so the ledger
+// re-reads its head and the next group goes after it.
+TEST_F(FaultTest, FailedSyncFailsTheAppendAndTheLogContinuesAfterIt) {
+  ASSERT_OK_AND_ASSIGN(AppendResult first, ledger_->Append(Contributions(0, 10)));
+  faulty_->FailNextSync(Unavailable());
+  const std::vector<std::string> unsynced = Contributions(1, 5);
+  EXPECT_THAT(ledger_->Append(unsynced), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(ledger_->Head().size, 10);
+  EXPECT_EQ(ledger_->Head().checkpoint, first.checkpoint);
+  EXPECT_THAT(ledger_->GetEntry(10), StatusIs(absl::StatusCode::kOutOfRange));
+
+  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
+  EXPECT_EQ(next.first_index, 15);
+  EXPECT_EQ(next.tree_size, 18);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(10, 5));
+  EXPECT_EQ(read, unsynced);
+  EXPECT_OK(ledger_->Verify());
+  Reopen();
+  EXPECT_EQ(ledger_->Head().size, 18);
+  EXPECT_OK(ledger_->Verify());
+}
+
 TEST_F(FaultTest, FailedWriteOfTheFirstCheckpointFailsOpen) {
   ledger_.reset();
   std::filesystem::remove_all(dir_);

@@ -3,6 +3,7 @@
 //   - FailNextCommit: the next Commit writes nothing and returns the error;
 //   - LoseNextCommitAck: the next Commit writes the batch, then returns the error anyway, as when
 //     a write reaches the disk but its acknowledgement is lost;
+//   - FailNextSync: the next Sync returns the error (what was written stays written);
 //   - FailReads: every read that would return a given key (Get, Floor, Scan) returns the error;
 //   - BeforeNextScan: runs a function just before the next scan that starts at a given key, to
 //     put another operation (an append) at an exact point inside a reader's work.
@@ -40,6 +41,10 @@ class FaultyStorage : public ledger::Storage {
   void LoseNextCommitAck(absl::Status error) {
     std::lock_guard lock(mu_);
     commit_fault_ = CommitFault{std::move(error), /*write=*/true};
+  }
+  void FailNextSync(absl::Status error) {
+    std::lock_guard lock(mu_);
+    sync_fault_ = std::move(error);
   }
   void FailReads(std::string key, absl::Status error) {
     std::lock_guard lock(mu_);
@@ -90,18 +95,19 @@ class FaultyStorage : public ledger::Storage {
   std::unique_ptr<ledger::StorageBatch> NewBatch() const override { return base_->NewBatch(); }
 
   absl::Status Commit(ledger::StorageBatch& batch) override {
-    std::optional<CommitFault> fault;
+    return Write(batch, /*synced=*/true);
+  }
+  absl::Status CommitUnsynced(ledger::StorageBatch& batch) override {
+    return Write(batch, /*synced=*/false);
+  }
+  absl::Status Sync() override {
+    std::optional<absl::Status> fault;
     {
       std::lock_guard lock(mu_);
-      fault.swap(commit_fault_);
+      fault.swap(sync_fault_);
     }
-    if (fault && !fault->write) return fault->error;
-    absl::Status written = base_->Commit(batch);
-    if (written.ok()) {
-      std::lock_guard lock(mu_);
-      ++commits_;
-    }
-    return fault ? fault->error : written;
+    if (fault) return *fault;
+    return base_->Sync();
   }
 
  private:
@@ -109,6 +115,22 @@ class FaultyStorage : public ledger::Storage {
     absl::Status error;
     bool write = false;  // whether the batch is written before the error is returned
   };
+
+  // Commit and CommitUnsynced, with the commit fault if one is set.
+  absl::Status Write(ledger::StorageBatch& batch, bool synced) {
+    std::optional<CommitFault> fault;
+    {
+      std::lock_guard lock(mu_);
+      fault.swap(commit_fault_);
+    }
+    if (fault && !fault->write) return fault->error;
+    absl::Status written = synced ? base_->Commit(batch) : base_->CommitUnsynced(batch);
+    if (written.ok()) {
+      std::lock_guard lock(mu_);
+      ++commits_;
+    }
+    return fault ? fault->error : written;
+  }
 
   absl::Status ReadFault(std::string_view key) const {
     std::lock_guard lock(mu_);
@@ -128,6 +150,7 @@ class FaultyStorage : public ledger::Storage {
   const std::unique_ptr<ledger::Storage> base_;
   mutable std::mutex mu_;
   std::optional<CommitFault> commit_fault_;                          // guarded by mu_
+  std::optional<absl::Status> sync_fault_;                           // guarded by mu_
   std::map<std::string, absl::Status> read_faults_;                  // guarded by mu_
   mutable std::map<std::string, std::function<void()>> scan_hooks_;  // guarded by mu_
   int64_t commits_ = 0;                                              // guarded by mu_
