@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (the `fuzz` preset: clang, ASan + UBSan) and runs each one for a
-# bounded time on a copy of its seed corpus.
+# bounded time on a copy of its seed corpus and its saved crash inputs (tests/fuzz/regressions).
 #   scripts/run-fuzzers.sh [seconds per target, default 60]
 # Prints one line per target with the runs it executed. Exits non-zero if any target crashes,
 # times out, runs out of memory or prints a sanitizer report; the failing input is then shown in
@@ -16,7 +16,9 @@ fi
 
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
-targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer tlog_proof_fuzzer verifier_key_fuzzer)
+targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer tlog_proof_fuzzer verifier_key_fuzzer
+         entry_fuzzer rules_fuzzer config_fuzzer transfer_package_fuzzer csv_import_fuzzer
+         statement_fuzzer)
 
 cmake --preset fuzz >/dev/null
 # Only the fuzz targets: a break elsewhere must not stop the parsers from being fuzzed.
@@ -38,6 +40,8 @@ for t in "${targets[@]}"; do
   dir="$work/$t"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp -R "tests/fuzz/corpus/$t/." "$dir/corpus/"
+  # The inputs that once crashed it too: mutating them searches right around the fixed bugs.
+  find "tests/fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$dir/corpus/" \;
   seeds="$(find "$dir/corpus" -type f | wc -l)"
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$dir/artifacts/")
@@ -53,10 +57,10 @@ for t in "${targets[@]}"; do
   [ -e "${artifacts[0]}" ] || artifacts=()
   report='runtime error:|ERROR: (Address|Leak|Undefined)Sanitizer|ERROR: libFuzzer'
   if [ "$rc" -ne 0 ] || [ "${#artifacts[@]}" -gt 0 ] || grep -qE "$report" "$dir/log"; then
-    printf '%-20s FAILED (exit %s) after %s runs\n' "$t" "$rc" "$runs"
+    printf '%-24s FAILED (exit %s) after %s runs\n' "$t" "$rc" "$runs"
     failed+=("$t")
   else
-    printf '%-20s ok: %s runs in %ss (%s exec/s), corpus %s -> %s inputs\n' \
+    printf '%-24s ok: %s runs in %ss (%s exec/s), corpus %s -> %s inputs\n' \
       "$t" "$runs" "$seconds" "$rate" "$seeds" "$corpus"
   fi
 done
