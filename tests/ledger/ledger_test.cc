@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -227,6 +228,54 @@ TEST_F(LedgerTest, ConcurrentAppendsAreGroupedAndAllAcknowledged) {
     }
   }
   EXPECT_EQ(indices.size(), static_cast<size_t>(kThreads * kBatches * 2));
+  EXPECT_OK(ledger_->Verify());
+}
+
+// Readers running while groups are written and synced see only durable, complete groups: the
+// head never shrinks, its checkpoint verifies and names its size, every entry below it reads
+// back, and its root is the root the proofs use (a consistency proof from the previous head).
+TEST_F(LedgerTest, ReadersDuringAppendsSeeOnlyWholeGroups) {
+  constexpr int kThreads = 4;
+  constexpr int kBatches = 60;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < kThreads; ++t) {
+    appenders.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        ASSERT_OK(ledger_->Append({ContributionEntry(t, b * 3), ContributionEntry(t, b * 3 + 1),
+                                   ContributionEntry(t, b * 3 + 2)}));
+      }
+    });
+  }
+  int64_t reads = 0;
+  std::thread reader([&] {
+    LogHead previous = ledger_->Head();
+    while (!done.load()) {
+      const LogHead head = ledger_->Head();
+      ASSERT_GE(head.size, previous.size);
+      ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint opened,
+                           crypto::OpenCheckpoint(head.checkpoint, ledger_->verifier()));
+      ASSERT_EQ(opened.checkpoint.size, head.size);
+      ASSERT_EQ(opened.checkpoint.root, head.root);
+      if (head.size > 0) {
+        ASSERT_OK(ledger_->GetEntry(head.size - 1));
+      }
+      EXPECT_THAT(ledger_->GetEntry(head.size + 3000), StatusIs(absl::StatusCode::kOutOfRange));
+      if (previous.size > 0 && head.size > previous.size) {
+        ASSERT_OK_AND_ASSIGN(crypto::Proof proof,
+                             ledger_->ConsistencyProof(previous.size, head.size));
+        ASSERT_OK(
+            crypto::VerifyConsistency(previous.size, head.size, previous.root, head.root, proof));
+      }
+      previous = head;
+      ++reads;
+    }
+  });
+  for (std::thread& t : appenders) t.join();
+  done.store(true);
+  reader.join();
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(ledger_->Head().size, kThreads * kBatches * 3);
   EXPECT_OK(ledger_->Verify());
 }
 
