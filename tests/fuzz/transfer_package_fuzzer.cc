@@ -65,7 +65,7 @@ bool Same(const google::protobuf::Message& a, const google::protobuf::Message& b
   return a.SerializeAsString() == b.SerializeAsString();
 }
 
-// Another person's entry, to put between the fuzzed ones so that their indexes and proofs vary.
+// Another person's entry, to fill a rebuilt log up to the indexes the fuzzed entries keep.
 const std::string& Filler() { return fuzz::World().source_log.entry(0); }
 
 std::string Resign(const std::string& note_text, const fuzz::FuzzNode& node) {
