@@ -172,7 +172,7 @@ class Cluster {
 // The n-th test person (valid GB 11643 id), born in May `birth_year`, male when `male`. Unique
 // for n < 14,000 within one birth year and sex.
 inline std::string TestPerson(int n, int birth_year, bool male) {
-  char body[24];
+  char body[48];
   std::snprintf(body, sizeof(body), "340104%04d05%02d%03d", birth_year, 1 + (n / 500) % 28,
                 (n % 500) * 2 + (male ? 1 : 0));
   return std::string(body, 17) + ledger::PersonIdCheckCharacter(std::string_view(body, 17));
