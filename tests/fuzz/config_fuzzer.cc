@@ -34,19 +34,6 @@ namespace {
 constexpr std::string_view kFile = "fuzz.toml";
 constexpr std::string_view kBaseDir = "/base";
 
-bool NamesFileLine(std::string_view message, int64_t max_line) {
-  if (!message.starts_with(kFile) || message.substr(kFile.size(), 1) != ":") return false;
-  message.remove_prefix(kFile.size() + 1);
-  int64_t line = 0;
-  size_t digits = 0;
-  while (digits < message.size() && digits < 10 && message[digits] >= '0' &&
-         message[digits] <= '9') {
-    line = line * 10 + (message[digits] - '0');
-    ++digits;
-  }
-  return digits > 0 && message[0] != '0' && line <= max_line && message.substr(digits, 2) == ": ";
-}
-
 // --- writing a configuration back as TOML ---
 
 std::string TomlString(std::string_view value) {
@@ -227,7 +214,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!config.ok()) {
     PBL_FUZZ_CHECK(config.status().code() == absl::StatusCode::kInvalidArgument,
                    "ParseNodeConfig fails with INVALID_ARGUMENT");
-    PBL_FUZZ_CHECK(pbl::rpc::NamesFileLine(pbl::ToStd(config.status().message()), lines),
+    PBL_FUZZ_CHECK(pbl::fuzz::NamesFileLine(pbl::ToStd(config.status().message()), kFile, lines),
                    "a configuration error starts with \"file:line: \", a line of the file");
     return 0;
   }

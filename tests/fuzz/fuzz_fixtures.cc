@@ -14,6 +14,7 @@
 #include "ledger/scheme.h"
 #include "ledger/transfer_plan.h"
 #include "rpc/peers.h"
+#include "rpc/transfers.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace pbl::fuzz {
@@ -134,18 +135,7 @@ v1::TransferPackage PackageFields(const v1::TransferStatus& s) {
 // The source initiates: transfer_initiated, then the package proved against the head.
 void Initiate(FuzzWorld* w) {
   const v1::TransferStatus s = SourceStatus();
-  v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.source_scheme_id());
-  v1::TransferInitiated* t = e.mutable_transfer_initiated();
-  t->set_transfer_id(s.transfer_id());
-  t->set_destination_node_id(s.destination_node_id());
-  t->set_destination_scheme_id(s.destination_scheme_id());
-  t->set_date(s.date());
-  t->set_officially_approved(s.officially_approved());
-  t->set_deadline_unix_ms(s.deadline_unix_ms());
-  *t->mutable_figures() = s.figures();
-  w->person_indexes.push_back(AppendEntry(&w->source_log, e));
+  w->person_indexes.push_back(AppendEntry(&w->source_log, rpc::InitiatedEntry(s)));
   v1::TransferPackage package = PackageFields(s);
   package.set_checkpoint(w->source_log.SignedCheckpoint());
   for (int64_t index : w->person_indexes) *package.add_entries() = w->source_log.Prove(index);
@@ -160,18 +150,7 @@ void Credit(FuzzWorld* w) {
   const v1::TransferFigures figures = SourceStatus().figures();
   AppendEntry(&w->destination_log,
               Contribution(OtherPersonId(40), kDestinationScheme, "2024-05", 900'000));
-  v1::Entry requested;
-  requested.set_person_id(s.person_id());
-  requested.set_scheme_id(s.destination_scheme_id());
-  v1::TransferRequested* r = requested.mutable_transfer_requested();
-  r->set_transfer_id(s.transfer_id());
-  r->set_source_node_id(s.source_node_id());
-  r->set_source_scheme_id(s.source_scheme_id());
-  r->set_destination_node_id(s.destination_node_id());
-  r->set_destination_scheme_id(s.destination_scheme_id());
-  r->set_date(s.date());
-  r->set_deadline_unix_ms(s.deadline_unix_ms());
-  AppendEntry(&w->destination_log, requested);
+  AppendEntry(&w->destination_log, rpc::RequestedEntry(s));
   v1::Entry in;
   in.set_person_id(s.person_id());
   in.set_scheme_id(s.destination_scheme_id());
@@ -200,16 +179,7 @@ void Credit(FuzzWorld* w) {
 // witness cosigns the checkpoint it is proved against.
 void Statements(FuzzWorld* w) {
   const v1::TransferStatus s = SourceStatus();
-  v1::Entry out;
-  out.set_person_id(s.person_id());
-  out.set_scheme_id(s.source_scheme_id());
-  v1::TransferOut* t = out.mutable_transfer_out();
-  t->set_transfer_id(s.transfer_id());
-  t->set_destination_node_id(s.destination_node_id());
-  t->set_destination_scheme_id(s.destination_scheme_id());
-  t->set_date(s.date());
-  *t->mutable_figures() = s.figures();
-  w->person_indexes.push_back(AppendEntry(&w->source_log, out));
+  w->person_indexes.push_back(AppendEntry(&w->source_log, rpc::OutEntry(s)));
   AppendEntry(&w->source_log, Contribution(OtherPersonId(41), kSourceScheme, "2024-06", 660'000));
   w->statement.set_person_id(s.person_id());
   w->statement.set_checkpoint(w->source_log.SignedCheckpoint());

@@ -31,20 +31,6 @@ namespace {
 
 constexpr std::string_view kFile = "fuzz.toml";
 
-// "FILE:LINE: " at the start of `message`, with LINE in 1..max_line.
-bool NamesFileLine(std::string_view message, std::string_view file, int64_t max_line) {
-  if (!message.starts_with(file) || message.substr(file.size(), 1) != ":") return false;
-  message.remove_prefix(file.size() + 1);
-  int64_t line = 0;
-  size_t digits = 0;
-  while (digits < message.size() && digits < 10 && message[digits] >= '0' &&
-         message[digits] <= '9') {
-    line = line * 10 + (message[digits] - '0');
-    ++digits;
-  }
-  return digits > 0 && message[0] != '0' && line <= max_line && message.substr(digits, 2) == ": ";
-}
-
 bool IdOk(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -184,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!rules.ok()) {
     PBL_FUZZ_CHECK(rules.status().code() == absl::StatusCode::kInvalidArgument,
                    "LoadRules fails with INVALID_ARGUMENT");
-    PBL_FUZZ_CHECK(pbl::ledger::NamesFileLine(pbl::ToStd(rules.status().message()), kFile, lines),
+    PBL_FUZZ_CHECK(pbl::fuzz::NamesFileLine(pbl::ToStd(rules.status().message()), kFile, lines),
                    "a LoadRules error starts with \"file:line: \", a line of the file");
     return 0;
   }
@@ -194,7 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       pbl::ledger::LoadRules({{std::string(kFile), text}, {"again.toml", text}});
   PBL_FUZZ_CHECK(
       !twice.ok() && twice.status().code() == absl::StatusCode::kInvalidArgument &&
-          pbl::ledger::NamesFileLine(pbl::ToStd(twice.status().message()), "again.toml", lines),
+          pbl::fuzz::NamesFileLine(pbl::ToStd(twice.status().message()), "again.toml", lines),
       "the same rules in a second file are refused there as duplicates");
   return 0;
 }
