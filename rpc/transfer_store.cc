@@ -7,17 +7,24 @@ namespace pbl::rpc {
 
 namespace {
 
-// "T" + id + "\0" + role digit: ids sort as they are, both roles of an id together.
-std::string Key(std::string_view transfer_id, v1::TransferRole role) {
-  return StrCat("T", transfer_id, std::string_view("\0", 1), static_cast<int>(role));
+// Records: "T" + id + "\0" + role digit: ids sort as they are, both roles of an id together.
+// Packages: the same with "P" (outside the records' range, so scans of records skip them).
+std::string Key(std::string_view transfer_id, v1::TransferRole role, char prefix = 'T') {
+  return StrCat(std::string_view(&prefix, 1), transfer_id, std::string_view("\0", 1),
+                static_cast<int>(role));
+}
+
+template <typename Message>
+absl::StatusOr<Message> Parse(std::string_view what, std::string_view key, std::string_view value) {
+  Message message;
+  if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(StrCat(what, " ", key.substr(1, 64), " does not parse"));
+  }
+  return message;
 }
 
 absl::StatusOr<v1::TransferRecord> Parse(std::string_view key, std::string_view value) {
-  v1::TransferRecord record;
-  if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError(StrCat("transfer record ", key.substr(1, 64), " does not parse"));
-  }
-  return record;
+  return Parse<v1::TransferRecord>("transfer record", key, value);
 }
 
 }  // namespace
@@ -40,10 +47,28 @@ absl::StatusOr<std::optional<v1::TransferRecord>> TransferStore::Get(std::string
   return record;
 }
 
+absl::StatusOr<v1::SignedMessage> TransferStore::Package(std::string_view transfer_id,
+                                                         v1::TransferRole role) const {
+  const std::string key = Key(transfer_id, role, 'P');
+  absl::StatusOr<std::string> value = storage_->Get(key);
+  if (absl::IsNotFound(value.status())) {
+    return absl::NotFoundError(StrCat("transfer ", transfer_id, " has no package"));
+  }
+  if (!value.ok()) return value.status();
+  return Parse<v1::SignedMessage>("transfer package", key, *value);
+}
+
 absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync) {
+  const v1::TransferStatus& s = record.status();
   std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
-  batch->Put(Key(record.status().transfer_id(), record.status().role()),
-             record.SerializeAsString());
+  if (record.has_package()) {
+    batch->Put(Key(s.transfer_id(), s.role(), 'P'), record.package().SerializeAsString());
+    v1::TransferRecord without = record;
+    without.clear_package();
+    batch->Put(Key(s.transfer_id(), s.role()), without.SerializeAsString());
+  } else {
+    batch->Put(Key(s.transfer_id(), s.role()), record.SerializeAsString());
+  }
   return sync ? storage_->Commit(*batch) : storage_->CommitUnsynced(*batch);
 }
 

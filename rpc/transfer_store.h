@@ -1,7 +1,9 @@
 // The node's durable record of its transfers (TransferRecord in node.proto), one per transfer
 // id and role, in its own RocksDB beside the log. The log is the truth; a record says where the
-// protocol stands and keeps the package and receipt that are not in the log. Every write is
-// synced. Thread-safe.
+// protocol stands and keeps the package and receipt that are not in the log. A record is
+// rewritten at every step, but its package (a person's whole history with proofs, ~100 KB for
+// 120 months) is written once, in a row of its own, so that a step rewrites a few hundred bytes.
+// Every write is synced unless its caller says otherwise. Thread-safe.
 #ifndef PBL_RPC_TRANSFER_STORE_H_
 #define PBL_RPC_TRANSFER_STORE_H_
 
@@ -21,13 +23,19 @@ class TransferStore {
   static absl::StatusOr<std::unique_ptr<TransferStore>> Open(const std::string& path);
   explicit TransferStore(std::unique_ptr<ledger::Storage> storage);
 
-  // nullopt when there is none; DATA_LOSS if the stored record does not parse.
+  // The record without its package (see Package); nullopt when there is none; DATA_LOSS if the
+  // stored record does not parse.
   absl::StatusOr<std::optional<v1::TransferRecord>> Get(std::string_view transfer_id,
                                                         v1::TransferRole role) const;
+  // The record's package: NOT_FOUND when it has none; DATA_LOSS if it does not parse.
+  absl::StatusOr<v1::SignedMessage> Package(std::string_view transfer_id,
+                                            v1::TransferRole role) const;
+  // Writes the record, and its package too when `record` carries one (the package row and the
+  // record in one atomic write); a record without a package leaves the stored package as it is.
   // Synced by default. `sync = false` only for a write that recovery can redo from the log
   // (the "logged" marker after a step's entry): a crash may lose it, never an earlier write.
   absl::Status Put(const v1::TransferRecord& record, bool sync = true);
-  // Every record in id order (both roles), until `fn` returns false.
+  // Every record (without its package) in id order (both roles), until `fn` returns false.
   absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn) const;
   // Up to `limit` records after `after_id` in id order, optionally only one state.
   absl::StatusOr<std::vector<v1::TransferRecord>> List(std::string_view after_id,

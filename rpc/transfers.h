@@ -127,6 +127,9 @@ class TransferManager {
   absl::StatusOr<v1::SignedMessage> MakePackage(const v1::TransferStatus& status,
                                                 int64_t initiated_index, int64_t tree_size,
                                                 const std::string& checkpoint);
+  // The package an initiated transfer's source sent (the same bytes: MakePackage is a function
+  // of the log up to the initiation, and Ed25519 signatures are deterministic).
+  absl::StatusOr<v1::SignedMessage> SentPackage(const v1::TransferRecord& record);
   v1::SignedMessage TamperedPackage(const std::string& how, v1::TransferPackage package) const;
   absl::Status ResolveSource(const std::string& transfer_id);
   absl::Status RecordSourceEnd(v1::TransferRecord record, const v1::SignedMessage* receipt,

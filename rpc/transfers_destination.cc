@@ -88,6 +88,7 @@ absl::Status TransferManager::Credit(v1::TransferRecord record,
   record.mutable_status()->set_updated_unix_ms(node_.now_ms());
   record.set_logged(false);
   PBL_RETURN_IF_ERROR(Save(record));
+  record.clear_package();  // stored: later writes of the record leave it as it is
   const v1::TransferStatus& s = record.status();
   v1::Entry e;
   e.set_person_id(s.person_id());

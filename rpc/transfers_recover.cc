@@ -72,9 +72,8 @@ absl::Status TransferManager::RecoverRecord(v1::TransferRecord peek) {
       break;
     case v1::TRANSFER_STATE_INITIATED:  // source
       if (last != nullptr && last->entry.has_transfer_initiated()) {
-        PBL_ASSIGN_OR_RETURN(
-            *record.mutable_package(),
-            MakePackage(s, static_cast<int64_t>(last->index), head.size, head.checkpoint));
+        // The package is made when asked (SentPackage), covering the log up to its head now.
+        record.set_initiated_index(last->index);
         record.set_initiated_tree_size(static_cast<uint64_t>(head.size));
       } else {
         // Nothing was promised: the destination will be told it is void.

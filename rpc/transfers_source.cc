@@ -105,7 +105,7 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::HandlePrepare(
   if (!existing->logged()) return absl::UnavailableError("transfer is being recovered; retry");
   if (s.state() == v1::TRANSFER_STATE_VOIDED) return Voided(s.reason());
   v1::PrepareResponse response;
-  *response.mutable_package() = existing->package();
+  PBL_ASSIGN_OR_RETURN(*response.mutable_package(), SentPackage(*existing));
   return response;
 }
 
@@ -144,18 +144,26 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::Initiate(const v1::PrepareR
   *s.mutable_figures() = *figures;
   PBL_RETURN_IF_ERROR(Save(record));
   PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended, AppendEntry(node_, InitiatedEntry(s)));
+  v1::PrepareResponse response;
   PBL_ASSIGN_OR_RETURN(
-      *record.mutable_package(),
+      *response.mutable_package(),
       MakePackage(s, appended.first_index, appended.tree_size, appended.checkpoint));
   record.set_logged(true);
+  record.set_initiated_index(static_cast<uint64_t>(appended.first_index));
   record.set_initiated_tree_size(static_cast<uint64_t>(appended.tree_size));
   PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_UNSPECIFIED, v1::TRANSFER_STATE_INITIATED);
   LogInfo("transfer_initiated", StrCat("transfer=", s.transfer_id(),
                                        " person=", MaskPersonId(s.person_id()), " to=", caller));
-  v1::PrepareResponse response;
-  *response.mutable_package() = record.package();
   return response;
+}
+
+absl::StatusOr<v1::SignedMessage> TransferManager::SentPackage(const v1::TransferRecord& record) {
+  if (record.has_package()) return record.package();  // a record from before packages were remade
+  const v1::TransferStatus& s = record.status();
+  const auto tree_size = static_cast<int64_t>(record.initiated_tree_size());
+  PBL_ASSIGN_OR_RETURN(const std::string checkpoint, node_.ledger->CheckpointAt(tree_size));
+  return MakePackage(s, static_cast<int64_t>(record.initiated_index()), tree_size, checkpoint);
 }
 
 absl::StatusOr<v1::SignedMessage> TransferManager::MakePackage(const v1::TransferStatus& s,

@@ -11,8 +11,17 @@
 #include <mutex>
 #include <thread>
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <fstream>
+#include <sstream>
+
 #include "ledger/ledger.h"
 #include "ledger/storage.h"
+#include "rpc/peers.h"
+#include "rpc/transfer_store.h"
+#include "rpc/transfers.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/status_matchers.h"
 
@@ -168,6 +177,69 @@ TEST(NodeLifecycleTest, ATransferWhoseSourceIsDownResumesWhenItReturns) {
   ASSERT_OK(status.status());
   EXPECT_EQ(status->state(), v1::TRANSFER_STATE_COMPLETED);
   EXPECT_EQ(status->figures().pooled_fen(), 12 * 600'000 * 12 / 100);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The source keeps no copy of the package it sent: a repeated Prepare remakes it from its log.
+// It must be the very package the destination credited, byte for byte, also after a restart.
+TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited) {
+  Cluster cluster;
+  cluster.Start("lifecycle_package");
+  if (HasFatalFailure()) return;
+  const std::string person = TestPerson(3, 1988, true);
+  ASSERT_OK(cluster.Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2015, 36, 500'000))
+                .status());
+  v1::StartTransferRequest start;
+  start.set_transfer_id("t-package");
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date("2023-01-10");
+  start.set_wait(true);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus done, cluster.Admin(kAnhui)->StartTransfer(start));
+  ASSERT_EQ(done.state(), v1::TRANSFER_STATE_COMPLETED) << done.reason();
+  // Entries appended after the initiation are not in the package.
+  ASSERT_OK(cluster.Admin(kShanghai)
+                ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2023, 2, 500'000))
+                .status());
+  // Ask Shanghai as Anhui does: with Anhui's node certificate.
+  const TlsFiles anhui_tls = NodeTlsFiles(cluster.pki(), "anhui");
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = Slurp(anhui_tls.client_ca);
+  ssl.pem_cert_chain = Slurp(anhui_tls.cert);
+  ssl.pem_private_key = Slurp(anhui_tls.key);
+  const auto prepare = [&]() -> absl::StatusOr<v1::PrepareResponse> {
+    std::unique_ptr<rpc::PeerChannel> peer = rpc::MakeGrpcPeerChannel(
+        grpc::CreateChannel(cluster.spec(kShanghai).Address(), grpc::SslCredentials(ssl)),
+        30'000);
+    return peer->Prepare(rpc::PrepareFor(done));
+  };
+  ASSERT_OK_AND_ASSIGN(const v1::PrepareResponse first, prepare());
+  cluster.process(kShanghai).Kill();
+  ASSERT_OK(cluster.StartNode(kShanghai));
+  ASSERT_OK_AND_ASSIGN(const v1::PrepareResponse again, prepare());
+  cluster.process(kAnhui).Kill();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<rpc::TransferStore> store,
+                       rpc::TransferStore::Open(cluster.spec(kAnhui).DataDir() + "/transfers"));
+  ASSERT_OK_AND_ASSIGN(const v1::SignedMessage credited,
+                       store->Package("t-package", v1::TRANSFER_ROLE_DESTINATION));
+  EXPECT_FALSE(credited.body().empty());
+  EXPECT_EQ(first.package().SerializeAsString(), credited.SerializeAsString());
+  EXPECT_EQ(again.package().SerializeAsString(), credited.SerializeAsString());
+  // The destination's record itself is small: the package is not rewritten with each step.
+  ASSERT_OK_AND_ASSIGN(std::optional<v1::TransferRecord> record,
+                       store->Get("t-package", v1::TRANSFER_ROLE_DESTINATION));
+  ASSERT_TRUE(record.has_value());
+  EXPECT_FALSE(record->has_package());
+  EXPECT_EQ(record->status().state(), v1::TRANSFER_STATE_COMPLETED);
 }
 
 }  // namespace
