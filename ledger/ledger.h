@@ -86,6 +86,10 @@ class Ledger {
 
   LogHead Head() const;
   const crypto::NoteVerifier& verifier() const { return verifier_; }
+  // The storage, for rows of the ledger's owner beside the log (keys that begin with none of the
+  // log's prefixes, specs/ledger.md). Those rows share the log's write-ahead log: a write made
+  // before an Append is durable once that Append returns, even if made unsynced.
+  Storage* storage() const { return storage_.get(); }
 
   absl::StatusOr<std::string> GetEntry(int64_t index) const;
   // Up to kReadEntriesMax entries from `start`, fewer at the end of the log.

@@ -101,7 +101,18 @@ absl::Status Node::State::OpenStores() {
   Metrics* m = metrics.get();
   options.on_group = [m](size_t appends, int64_t entries) { m->Group(appends, entries); };
   PBL_ASSIGN_OR_RETURN(ledger, ledger::Ledger::Open(std::move(storage), std::move(options)));
-  PBL_ASSIGN_OR_RETURN(transfers, TransferStore::Open(config.data_dir + "/transfers"));
+  // Transfer records live beside the log, sharing its write-ahead log (specs/node.md). A node
+  // that kept them in a store of their own moves them over once.
+  transfers = std::make_unique<TransferStore>(ledger->storage());
+  const std::string old_store = config.data_dir + "/transfers";
+  if (std::filesystem::exists(old_store, ec)) {
+    PBL_ASSIGN_OR_RETURN(std::unique_ptr<TransferStore> old, TransferStore::Open(old_store));
+    PBL_RETURN_IF_ERROR(old->CopyTo(*transfers));
+    old.reset();
+    std::filesystem::rename(old_store, old_store + ".moved", ec);
+    if (ec) return absl::UnavailableError(StrCat("cannot rename ", old_store, ": ", ec.message()));
+    LogInfo("transfer_store_moved", StrCat("from=", old_store, " to=", old_store, ".moved"));
+  }
   return absl::OkStatus();
 }
 

@@ -35,7 +35,9 @@ absl::StatusOr<std::unique_ptr<TransferStore>> TransferStore::Open(const std::st
 }
 
 TransferStore::TransferStore(std::unique_ptr<ledger::Storage> storage)
-    : storage_(std::move(storage)) {}
+    : owned_(std::move(storage)), storage_(owned_.get()) {}
+
+TransferStore::TransferStore(ledger::Storage* storage) : storage_(storage) {}
 
 absl::StatusOr<std::optional<v1::TransferRecord>> TransferStore::Get(std::string_view transfer_id,
                                                                      v1::TransferRole role) const {
@@ -106,6 +108,25 @@ absl::StatusOr<std::vector<v1::TransferRecord>> TransferStore::List(std::string_
   }));
   PBL_RETURN_IF_ERROR(parse_error);
   return out;
+}
+
+absl::Status TransferStore::CopyTo(TransferStore& to) const {
+  constexpr size_t kRowsPerBatch = 1000;
+  std::unique_ptr<ledger::StorageBatch> batch = to.storage_->NewBatch();
+  size_t rows = 0;
+  absl::Status write_error;
+  const auto copy = [&](std::string_view key, std::string_view value) {
+    batch->Put(key, value);
+    if (++rows % kRowsPerBatch != 0) return true;
+    write_error = to.storage_->Commit(*batch);
+    batch = to.storage_->NewBatch();
+    return write_error.ok();
+  };
+  PBL_RETURN_IF_ERROR(storage_->Scan("P", "Q", copy));
+  PBL_RETURN_IF_ERROR(write_error);
+  PBL_RETURN_IF_ERROR(storage_->Scan("T", "U", copy));
+  PBL_RETURN_IF_ERROR(write_error);
+  return to.storage_->Commit(*batch);
 }
 
 }  // namespace pbl::rpc

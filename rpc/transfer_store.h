@@ -1,9 +1,9 @@
 // The node's durable record of its transfers (TransferRecord in node.proto), one per transfer
-// id and role, in its own RocksDB beside the log. The log is the truth; a record says where the
-// protocol stands and keeps the package and receipt that are not in the log. A record is
-// rewritten at every step, but its package (a person's whole history with proofs, ~100 KB for
-// 120 months) is written once, in a row of its own, so that a step rewrites a few hundred bytes.
-// Every write is synced unless its caller says otherwise. Thread-safe.
+// id and role, in the log's RocksDB (rows beside the log's, specs/ledger.md). The log is the truth;
+// a record says where the protocol stands and keeps the package and receipt that are not in the
+// log. A record is rewritten at every step, but its package (a person's whole history with proofs,
+// ~100 KB for 120 months) is written once, in a row of its own, so that a step rewrites a few
+// hundred bytes. Every write is synced unless its caller says otherwise. Thread-safe.
 #ifndef PBL_RPC_TRANSFER_STORE_H_
 #define PBL_RPC_TRANSFER_STORE_H_
 
@@ -20,8 +20,13 @@ namespace pbl::rpc {
 
 class TransferStore {
  public:
+  // The store in the RocksDB at `path` (a node's `<data_dir>/log`, or a store of its own).
   static absl::StatusOr<std::unique_ptr<TransferStore>> Open(const std::string& path);
   explicit TransferStore(std::unique_ptr<ledger::Storage> storage);
+  // In `storage` (the ledger's), which must outlive the store.
+  explicit TransferStore(ledger::Storage* storage);
+
+  ledger::Storage* storage() const { return storage_; }
 
   // The record without its package (see Package); nullopt when there is none; DATA_LOSS if the
   // stored record does not parse.
@@ -40,9 +45,12 @@ class TransferStore {
   // Up to `limit` records after `after_id` in id order, optionally only one state.
   absl::StatusOr<std::vector<v1::TransferRecord>> List(std::string_view after_id,
                                                        v1::TransferState state, size_t limit) const;
+  // Copies every record and package, as stored, into `to` (synced).
+  absl::Status CopyTo(TransferStore& to) const;
 
  private:
-  std::unique_ptr<ledger::Storage> storage_;
+  std::unique_ptr<ledger::Storage> owned_;
+  ledger::Storage* storage_;
 };
 
 }  // namespace pbl::rpc

@@ -126,6 +126,11 @@ absl::Status TransferManager::Save(const v1::TransferRecord& record) {
   return node_.transfers->Put(record);
 }
 
+absl::Status TransferManager::SaveBeforeEntry(const v1::TransferRecord& record) {
+  const bool shared = node_.transfers->storage() == node_.ledger->storage();
+  return node_.transfers->Put(record, /*sync=*/!shared);
+}
+
 absl::Status TransferManager::SaveLogged(const v1::TransferRecord& record) {
   // Recovery redoes this from the log if a crash loses it (specs/node.md, "Crashes").
   return node_.transfers->Put(record, /*sync=*/false);
@@ -269,7 +274,7 @@ absl::StatusOr<v1::TransferStatus> TransferManager::Start(const v1::StartTransfe
       }
       v1::TransferRecord record;
       *record.mutable_status() = status;
-      PBL_RETURN_IF_ERROR(Save(record));
+      PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
       PBL_RETURN_IF_ERROR(AppendEntry(node_, RequestedEntry(status)).status());
       record.set_logged(true);
       PBL_RETURN_IF_ERROR(SaveLogged(record));
@@ -347,7 +352,7 @@ absl::Status TransferManager::RecordDestinationVoid(v1::TransferRecord record, s
   record.mutable_status()->set_updated_unix_ms(node_.now_ms());
   record.set_abort_pending(tell_source);
   record.set_logged(false);
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
   PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended,
                        AppendEntry(node_, VoidedEntry(record.status(), false)));
   record.set_logged(true);

@@ -87,7 +87,7 @@ absl::Status TransferManager::Credit(v1::TransferRecord record,
   record.mutable_status()->set_state(v1::TRANSFER_STATE_CREDITED);
   record.mutable_status()->set_updated_unix_ms(node_.now_ms());
   record.set_logged(false);
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
   record.clear_package();  // stored: later writes of the record leave it as it is
   const v1::TransferStatus& s = record.status();
   v1::Entry e;

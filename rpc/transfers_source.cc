@@ -142,7 +142,7 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::Initiate(const v1::PrepareR
     return Voided(s.reason());
   }
   *s.mutable_figures() = *figures;
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
   PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended, AppendEntry(node_, InitiatedEntry(s)));
   v1::PrepareResponse response;
   PBL_ASSIGN_OR_RETURN(
@@ -234,7 +234,7 @@ absl::Status TransferManager::RecordSourceEnd(v1::TransferRecord record,
   s.set_updated_unix_ms(node_.now_ms());
   if (receipt != nullptr) *record.mutable_receipt() = *receipt;
   record.set_logged(false);
-  PBL_RETURN_IF_ERROR(Save(record));
+  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
   PBL_ASSIGN_OR_RETURN(
       const ledger::AppendResult appended,
       AppendEntry(node_, receipt != nullptr ? OutEntry(s) : VoidedEntry(s, /*at_source=*/true)));

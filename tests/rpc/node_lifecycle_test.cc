@@ -2,20 +2,19 @@
 // and transfers that resume after a restart.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
-#include <thread>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "ledger/ledger.h"
 #include "ledger/storage.h"
@@ -218,8 +217,7 @@ TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited
   ssl.pem_private_key = Slurp(anhui_tls.key);
   const auto prepare = [&]() -> absl::StatusOr<v1::PrepareResponse> {
     std::unique_ptr<rpc::PeerChannel> peer = rpc::MakeGrpcPeerChannel(
-        grpc::CreateChannel(cluster.spec(kShanghai).Address(), grpc::SslCredentials(ssl)),
-        30'000);
+        grpc::CreateChannel(cluster.spec(kShanghai).Address(), grpc::SslCredentials(ssl)), 30'000);
     return peer->Prepare(rpc::PrepareFor(done));
   };
   ASSERT_OK_AND_ASSIGN(const v1::PrepareResponse first, prepare());
@@ -228,7 +226,7 @@ TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited
   ASSERT_OK_AND_ASSIGN(const v1::PrepareResponse again, prepare());
   cluster.process(kAnhui).Kill();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<rpc::TransferStore> store,
-                       rpc::TransferStore::Open(cluster.spec(kAnhui).DataDir() + "/transfers"));
+                       rpc::TransferStore::Open(cluster.spec(kAnhui).DataDir() + "/log"));
   ASSERT_OK_AND_ASSIGN(const v1::SignedMessage credited,
                        store->Package("t-package", v1::TRANSFER_ROLE_DESTINATION));
   EXPECT_FALSE(credited.body().empty());
@@ -240,6 +238,41 @@ TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited
   ASSERT_TRUE(record.has_value());
   EXPECT_FALSE(record->has_package());
   EXPECT_EQ(record->status().state(), v1::TRANSFER_STATE_COMPLETED);
+}
+
+// Nodes once kept transfer records in <data_dir>/transfers; a node started on such a directory
+// moves them beside its log, package included, and keeps serving them.
+TEST(NodeLifecycleTest, TransferRecordsFromTheOldStoreAreMovedBesideTheLog) {
+  Cluster cluster;
+  cluster.Start("lifecycle_move");
+  if (HasFatalFailure()) return;
+  cluster.process(kAnhui).Kill();
+  const std::string old_dir = cluster.spec(kAnhui).DataDir() + "/transfers";
+  v1::TransferRecord old;
+  old.mutable_status()->set_transfer_id("t-old");
+  old.mutable_status()->set_role(v1::TRANSFER_ROLE_DESTINATION);
+  old.mutable_status()->set_person_id(TestPerson(4, 1980, true));
+  old.mutable_status()->set_state(v1::TRANSFER_STATE_VOIDED);
+  old.mutable_status()->set_reason("from the old store");
+  old.mutable_package()->set_body("package bytes");
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<rpc::TransferStore> store,
+                         rpc::TransferStore::Open(old_dir));
+    ASSERT_OK(store->Put(old));
+  }
+  ASSERT_OK(cluster.StartNode(kAnhui));
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status,
+                       cluster.Admin(kAnhui)->GetTransfer("t-old"));
+  EXPECT_EQ(status.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_EQ(status.reason(), "from the old store");
+  EXPECT_FALSE(std::filesystem::exists(old_dir));
+  EXPECT_TRUE(std::filesystem::exists(old_dir + ".moved"));
+  cluster.process(kAnhui).Kill();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<rpc::TransferStore> moved,
+                       rpc::TransferStore::Open(cluster.spec(kAnhui).DataDir() + "/log"));
+  ASSERT_OK_AND_ASSIGN(const v1::SignedMessage package,
+                       moved->Package("t-old", v1::TRANSFER_ROLE_DESTINATION));
+  EXPECT_EQ(package.body(), "package bytes");
 }
 
 }  // namespace
