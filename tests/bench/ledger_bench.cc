@@ -31,6 +31,7 @@
 //              and after them, and a warning is printed when those two differ by more than 25%.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/resource.h>
@@ -392,6 +393,8 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
   options.sync = flags.sync;
   absl::StatusOr<WriteResult> result = RunWrites(
       flags, full ? "raw-full" : "raw", 1, full, [&](Batch batch) -> absl::StatusOr<int64_t> {
+        // As RocksStorage does: no per-operation perf counters.
+        rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
         rocksdb::WriteBatch wb;
         const int64_t end = batch.first + static_cast<int64_t>(batch.entries.size());
         for (size_t i = 0; i < batch.entries.size(); ++i) {
