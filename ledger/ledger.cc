@@ -205,10 +205,24 @@ int64_t Ledger::HeadSize() const {
 }
 
 absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
-  if (entries.empty()) return absl::InvalidArgumentError("batch is empty");
+  return AppendAsync(std::move(entries)).get();
+}
+
+namespace {
+
+std::future<absl::StatusOr<AppendResult>> Ready(absl::Status status) {
+  std::promise<absl::StatusOr<AppendResult>> failed;
+  failed.set_value(std::move(status));
+  return failed.get_future();
+}
+
+}  // namespace
+
+std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::string> entries) {
+  if (entries.empty()) return Ready(absl::InvalidArgumentError("batch is empty"));
   if (entries.size() > kBatchEntriesMax) {
-    return absl::InvalidArgumentError(
-        StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax));
+    return Ready(absl::InvalidArgumentError(
+        StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax)));
   }
   auto request = std::make_shared<Request>();
   request->fields.reserve(entries.size());
@@ -218,25 +232,25 @@ absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
     bytes += entries[i].size();
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(entries[i]);
     if (!fields.ok()) {
-      return absl::InvalidArgumentError(
-          StrCat("entry ", i, ": ", ToStd(fields.status().message())));
+      return Ready(
+          absl::InvalidArgumentError(StrCat("entry ", i, ": ", ToStd(fields.status().message()))));
     }
     request->fields.push_back(std::move(*fields));
     request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));
   }
   if (bytes > kBatchBytesMax) {
-    return absl::InvalidArgumentError(
-        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax));
+    return Ready(absl::InvalidArgumentError(
+        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax)));
   }
   request->entries = std::move(entries);
   std::future<absl::StatusOr<AppendResult>> done = request->done.get_future();
   {
     std::lock_guard lock(queue_mu_);
-    if (stopping_) return absl::UnavailableError("the ledger is shutting down");
+    if (stopping_) return Ready(absl::UnavailableError("the ledger is shutting down"));
     queue_.push_back(std::move(request));
   }
   queue_cv_.notify_one();
-  return done.get();
+  return done;
 }
 
 void Ledger::SequencerLoop() {

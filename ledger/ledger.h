@@ -83,6 +83,12 @@ class Ledger {
   // entry's position and field if any entry is bad (nothing is appended); the storage's error if
   // the write fails (nothing is acknowledged). Blocks until durable.
   absl::StatusOr<AppendResult> Append(std::vector<std::string> entries);
+  // Append without waiting: validates the batch in the calling thread (a bad batch gives a future
+  // that is ready with the error), queues it, and returns a future that is ready once the batch
+  // is durable or failed. Batches queued by one thread are appended in the order of the calls,
+  // so one thread can keep several in flight and the sequencer writes one while the disk syncs
+  // another.
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::vector<std::string> entries);
 
   LogHead Head() const;
   const crypto::NoteVerifier& verifier() const { return verifier_; }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the `bench` preset (Release) and runs the ledger's end-to-end benchmark.
 #   scripts/bench-ledger.sh [--entries N] [--group G] [--people P] [--queries Q] [--threads 1,2]
-#                           [--dir DIR] [--keep] [--raw-full] [--no-raw] [--no-sync]
-#                           [--drop-caches]
+#                           [--in-flight K] [--dir DIR] [--keep] [--raw-full] [--no-raw]
+#                           [--no-sync] [--drop-caches]
 # Appends N contribution entries (default 1,000,000) through the ledger and the same bytes to a
 # raw RocksDB with the same options and sync setting, then times reopening, inclusion proofs,
 # person histories and Verify, and reports peak RSS and disk use. Prints a table and, as the last

@@ -7,7 +7,8 @@
 // last line of the output).
 //
 //   ledger_bench [--entries N] [--group G] [--people P] [--queries Q] [--threads 1,2]
-//                [--dir DIR] [--keep] [--raw-full] [--no-raw] [--no-sync] [--drop-caches]
+//                [--in-flight K] [--dir DIR] [--keep] [--raw-full] [--no-raw] [--no-sync]
+//                [--drop-caches]
 //
 // Entry i is ContributionEntry(i % people, i / people), so each person's history holds about
 // N / people entries. Entries are generated from their index one round of groups at a time, so
@@ -26,6 +27,8 @@
 //   queries    InclusionProof(random index, size) and PersonEntries(random person, UEBPI);
 //   verify     Ledger::Verify;
 //   ledger-Nt  Ledger::Append again into a fresh ledger from each further thread count;
+//   ledger-1t-async  (--in-flight K, default 4; 0 or 1 skips it) one thread that keeps K batches in
+//              flight through Ledger::AppendAsync, into a fresh ledger;
 //   raw-after  the raw baseline again. A synced write's cost depends on what else uses the disk,
 //              so the ledger's rates are compared with the mean of the raw rates measured before
 //              and after them, and a warning is printed when those two differ by more than 25%.
@@ -43,9 +46,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,6 +95,7 @@ struct Flags {
   int64_t people = 100'000;
   int64_t queries = 10'000;
   std::vector<int> threads = {1, 2};
+  int64_t in_flight = 4;  // for the ledger-1t-async phase; 0 or 1: no such phase
   std::string dir;
   bool keep = false;
   bool raw_full = false;
@@ -100,8 +106,8 @@ struct Flags {
 
 constexpr std::string_view kUsage =
     "usage: ledger_bench [--entries N] [--group G] [--people P] [--queries Q] [--threads 1,2]\n"
-    "                    [--dir DIR] [--keep] [--raw-full] [--no-raw] [--no-sync]\n"
-    "                    [--drop-caches]\n";
+    "                    [--in-flight K] [--dir DIR] [--keep] [--raw-full] [--no-raw]\n"
+    "                    [--no-sync] [--drop-caches]\n";
 
 std::optional<int64_t> ParseCount(std::string_view text) {
   std::string digits;
@@ -159,6 +165,10 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
         flags.threads.push_back(static_cast<int>(*n));
         start = comma + 1;
       }
+    } else if (arg == "--in-flight") {
+      s = count(&flags.in_flight);
+      if (s.ok() && flags.in_flight > 64)
+        s = absl::InvalidArgumentError("--in-flight is at most 64");
     } else if (arg == "--dir") {
       absl::StatusOr<std::string> text = next_value();
       if (!text.ok()) return text.status();
@@ -293,13 +303,20 @@ struct WriteResult {
   double rate() const { return Rate(entries, seconds); }
 };
 
-// Writes one batch; returns the tree size that covers it (its checkpoint's size).
-using WriteFn = std::function<absl::StatusOr<int64_t>(Batch batch)>;
+// Starts writing one batch; the future gives the tree size that covers it (its checkpoint's
+// size) once the batch is written.
+using WriteFn = std::function<std::future<absl::StatusOr<int64_t>>(Batch batch)>;
+
+std::future<absl::StatusOr<int64_t>> Written(absl::StatusOr<int64_t> covered) {
+  std::promise<absl::StatusOr<int64_t>> done;
+  done.set_value(std::move(covered));
+  return done.get_future();
+}
 
 // Generates the log one round of groups at a time and writes every group through `write` from
-// `threads` threads, timing only the writes.
+// `threads` threads, each keeping up to `in_flight` writes started, timing only the writes.
 absl::StatusOr<WriteResult> RunWrites(const Flags& flags, std::string name, int threads,
-                                      bool person_keys, const WriteFn& write) {
+                                      int64_t in_flight, bool person_keys, const WriteFn& write) {
   WriteResult result;
   result.name = std::move(name);
   result.threads = threads;
@@ -329,19 +346,32 @@ absl::StatusOr<WriteResult> RunWrites(const Flags& flags, std::string name, int 
 
     std::atomic<int64_t> next{round_start};
     const auto worker = [&] {
+      struct Started {
+        int64_t batch;
+        Clock::time_point start;
+        std::future<absl::StatusOr<int64_t>> covered;
+      };
+      std::deque<Started> started;
+      // Waits for the oldest write; false (and the error kept) if it failed.
+      const auto finish_oldest = [&] {
+        Started& s = started.front();
+        absl::StatusOr<int64_t> covered = s.covered.get();
+        call_us[static_cast<size_t>(s.batch)] = Micros(Clock::now() - s.start);
+        if (covered.ok()) covered_by[static_cast<size_t>(s.batch)] = *covered;
+        started.pop_front();
+        if (covered.ok()) return true;
+        std::lock_guard lock(error_mu);
+        if (error.ok()) error = covered.status();
+        next = round_end;
+        return false;
+      };
       for (int64_t b = next++; b < round_end; b = next++) {
         Batch& batch = round[static_cast<size_t>(b - round_start)];
         const Clock::time_point start = Clock::now();
-        absl::StatusOr<int64_t> covered = write(std::move(batch));
-        call_us[static_cast<size_t>(b)] = Micros(Clock::now() - start);
-        if (!covered.ok()) {
-          std::lock_guard lock(error_mu);
-          if (error.ok()) error = covered.status();
-          next = round_end;
-          return;
-        }
-        covered_by[static_cast<size_t>(b)] = *covered;
+        started.push_back(Started{b, start, write(std::move(batch))});
+        if (static_cast<int64_t>(started.size()) >= in_flight && !finish_oldest()) break;
       }
+      while (!started.empty()) finish_oldest();
     };
     const double cpu_start = ProcessCpuSeconds();
     const Clock::time_point start = Clock::now();
@@ -392,7 +422,8 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
   rocksdb::WriteOptions options;
   options.sync = flags.sync;
   absl::StatusOr<WriteResult> result = RunWrites(
-      flags, full ? "raw-full" : "raw", 1, full, [&](Batch batch) -> absl::StatusOr<int64_t> {
+      flags, full ? "raw-full" : "raw", 1, 1, full,
+      [&](Batch batch) -> std::future<absl::StatusOr<int64_t>> {
         // As RocksStorage does: no per-operation perf counters.
         rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
         rocksdb::WriteBatch wb;
@@ -419,8 +450,8 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
           wb.Put(ToSlice(CheckpointKey(end)), ToSlice(checkpoint_value));
         }
         const rocksdb::Status s = (*db)->Write(options, &wb);
-        if (!s.ok()) return absl::UnavailableError(StrCat("raw write: ", s.ToString()));
-        return end;
+        if (!s.ok()) return Written(absl::UnavailableError(StrCat("raw write: ", s.ToString())));
+        return Written(end);
       });
   if (!result.ok()) return result.status();
   const rocksdb::Status s = (*db)->Close();
@@ -441,21 +472,33 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Flags& flags, const fs:
       LedgerOptions{.origin = std::string(kOrigin), .key = &key, .on_group = nullptr});
 }
 
+// With in_flight > 1, each thread keeps that many batches in flight through AppendAsync.
 absl::StatusOr<WriteResult> RunLedgerAppends(const Flags& flags, const fs::path& path,
-                                             const crypto::SigningKey& key, int threads) {
+                                             const crypto::SigningKey& key, int threads,
+                                             int64_t in_flight = 1) {
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = OpenLedger(flags, path, key);
   if (!ledger.ok()) return ledger.status();
-  absl::StatusOr<WriteResult> result = RunWrites(
-      flags, StrCat("ledger-", threads, "t"), threads, false,
-      [&](Batch batch) -> absl::StatusOr<int64_t> {
-        absl::StatusOr<AppendResult> appended = (*ledger)->Append(std::move(batch.entries));
-        if (!appended.ok()) return appended.status();
-        if (appended->first_index != batch.first && threads == 1) {
-          return absl::InternalError(
-              StrCat("batch ", batch.first, " was appended at ", appended->first_index));
-        }
-        return appended->tree_size;
-      });
+  const auto check = [&](int64_t first, absl::StatusOr<AppendResult> appended) {
+    if (!appended.ok()) return absl::StatusOr<int64_t>(appended.status());
+    if (appended->first_index != first && threads == 1) {
+      return absl::StatusOr<int64_t>(
+          absl::InternalError(StrCat("batch ", first, " was appended at ", appended->first_index)));
+    }
+    return absl::StatusOr<int64_t>(appended->tree_size);
+  };
+  absl::StatusOr<WriteResult> result =
+      RunWrites(flags, StrCat("ledger-", threads, "t", in_flight > 1 ? "-async" : ""), threads,
+                in_flight, false, [&](Batch batch) -> std::future<absl::StatusOr<int64_t>> {
+                  if (in_flight <= 1) {
+                    return Written(check(batch.first, (*ledger)->Append(std::move(batch.entries))));
+                  }
+                  std::shared_ptr<std::future<absl::StatusOr<AppendResult>>> appended =
+                      std::make_shared<std::future<absl::StatusOr<AppendResult>>>(
+                          (*ledger)->AppendAsync(std::move(batch.entries)));
+                  return std::async(std::launch::deferred, [check, first = batch.first, appended] {
+                    return check(first, appended->get());
+                  });
+                });
   if (!result.ok()) return result.status();
   if ((*ledger)->Head().size != flags.entries) {
     return absl::InternalError(StrCat("the ledger holds ", (*ledger)->Head().size, " entries"));
@@ -784,6 +827,17 @@ absl::Status Run(const Flags& flags) {
     ReportWrite(*more, raw_rate, &json);
     compared.push_back(*more);
     if (!flags.keep) fs::remove_all(more_dir);
+  }
+
+  // (3, async) One thread keeping several appends in flight.
+  if (flags.in_flight > 1) {
+    const fs::path async_dir = dir / "ledger-1t-async";
+    absl::StatusOr<WriteResult> async_run =
+        RunLedgerAppends(flags, async_dir, key, 1, flags.in_flight);
+    if (!async_run.ok()) return async_run.status();
+    ReportWrite(*async_run, raw_rate, &json);
+    compared.push_back(*async_run);
+    if (!flags.keep) fs::remove_all(async_dir);
   }
 
   // (2, again) The raw baseline after the ledger, and the ratios against the mean of both.

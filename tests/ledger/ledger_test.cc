@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
+#include <set>
 #include <thread>
 
 #include "crypto/checkpoint.h"
@@ -234,6 +236,40 @@ TEST_F(LedgerTest, ConcurrentAppendsAreGroupedAndAllAcknowledged) {
 // Readers running while groups are written and synced see only durable, complete groups: the
 // head never shrinks, its checkpoint verifies and names its size, every entry below it reads
 // back, and its root is the root the proofs use (a consistency proof from the previous head).
+TEST_F(LedgerTest, AsyncAppendsFromOneThreadLandInCallOrderAndBadOnesFailAtOnce) {
+  constexpr int kBatches = 30;
+  constexpr int kPerBatch = 50;
+  std::vector<std::future<absl::StatusOr<AppendResult>>> pending;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < kPerBatch; ++i) batch.push_back(ContributionEntry(b, 1 + i));
+    pending.push_back(ledger_->AppendAsync(std::move(batch)));
+    if (b == 10) {
+      // A bad batch in the middle: its future is ready with the error before anything waits.
+      std::future<absl::StatusOr<AppendResult>> bad = ledger_->AppendAsync({"not an entry"});
+      ASSERT_EQ(bad.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+      EXPECT_THAT(bad.get().status(),
+                  StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entry 0")));
+    }
+  }
+  std::set<int64_t> checkpoints;
+  for (int b = 0; b < kBatches; ++b) {
+    ASSERT_OK_AND_ASSIGN(const AppendResult r, pending[static_cast<size_t>(b)].get());
+    EXPECT_EQ(r.first_index, int64_t{b} * kPerBatch) << "batch " << b;
+    EXPECT_EQ(r.count, kPerBatch);
+    EXPECT_GE(r.tree_size, r.first_index + r.count);
+    checkpoints.insert(r.tree_size);
+  }
+  EXPECT_EQ(ledger_->Head().size, kBatches * kPerBatch);
+  // Batches queued together share groups: fewer signed checkpoints than batches.
+  EXPECT_LT(checkpoints.size(), size_t{kBatches});
+  Reopen();
+  EXPECT_EQ(ledger_->Head().size, kBatches * kPerBatch);
+  EXPECT_OK(ledger_->Verify());
+  ASSERT_OK_AND_ASSIGN(const std::string entry, ledger_->GetEntry(int64_t{29} * kPerBatch));
+  EXPECT_EQ(entry, ContributionEntry(29, 1));
+}
+
 TEST_F(LedgerTest, ReadersDuringAppendsSeeOnlyWholeGroups) {
   constexpr int kThreads = 4;
   constexpr int kBatches = 60;
