@@ -206,6 +206,23 @@ inline v1::AppendEntriesRequest EmployeeHistory(const std::string& person,
   return request;
 }
 
+// StartTransfer of `person`'s employee pension from Shanghai (UEBPI-310000) to Anhui
+// (UEBPI-340000) on `date`; an empty `transfer_id` lets the node make one. With `wait`, the call
+// returns when the transfer has ended.
+inline v1::StartTransferRequest ShanghaiToAnhui(const std::string& person, const std::string& date,
+                                                const std::string& transfer_id = "",
+                                                bool wait = true) {
+  v1::StartTransferRequest start;
+  if (!transfer_id.empty()) start.set_transfer_id(transfer_id);
+  start.set_person_id(person);
+  start.set_source_node_id("shanghai");
+  start.set_source_scheme_id("UEBPI-310000");
+  start.set_destination_scheme_id("UEBPI-340000");
+  start.set_date(date);
+  start.set_wait(wait);
+  return start;
+}
+
 }  // namespace pbl::testing
 
 #endif  // PBL_TESTS_RPC_CLUSTER_H_

@@ -121,13 +121,7 @@ TEST(NodeLifecycleTest, MetricsEndpointServesPrometheusText) {
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 24, 600'000))
                 .status());
-  v1::StartTransferRequest start;
-  start.set_person_id(person);
-  start.set_source_node_id("shanghai");
-  start.set_source_scheme_id("UEBPI-310000");
-  start.set_destination_scheme_id("UEBPI-340000");
-  start.set_date("2023-01-10");
-  start.set_wait(true);
+  const v1::StartTransferRequest start = ShanghaiToAnhui(person, "2023-01-10");
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status,
                        cluster.Admin(kAnhui)->StartTransfer(start));
   ASSERT_EQ(status.state(), v1::TRANSFER_STATE_COMPLETED);
@@ -153,13 +147,8 @@ TEST(NodeLifecycleTest, ATransferWhoseSourceIsDownResumesWhenItReturns) {
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 12, 600'000))
                 .status());
   cluster.process(kShanghai).Kill();
-  v1::StartTransferRequest start;
-  start.set_transfer_id("t-resume");
-  start.set_person_id(person);
-  start.set_source_node_id("shanghai");
-  start.set_source_scheme_id("UEBPI-310000");
-  start.set_destination_scheme_id("UEBPI-340000");
-  start.set_date("2023-01-10");
+  const v1::StartTransferRequest start =
+      ShanghaiToAnhui(person, "2023-01-10", "t-resume", /*wait=*/false);
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus requested,
                        cluster.Admin(kAnhui)->StartTransfer(start));
   EXPECT_EQ(requested.state(), v1::TRANSFER_STATE_REQUESTED);
@@ -195,14 +184,7 @@ TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2015, 36, 500'000))
                 .status());
-  v1::StartTransferRequest start;
-  start.set_transfer_id("t-package");
-  start.set_person_id(person);
-  start.set_source_node_id("shanghai");
-  start.set_source_scheme_id("UEBPI-310000");
-  start.set_destination_scheme_id("UEBPI-340000");
-  start.set_date("2023-01-10");
-  start.set_wait(true);
+  const v1::StartTransferRequest start = ShanghaiToAnhui(person, "2023-01-10", "t-package");
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus done, cluster.Admin(kAnhui)->StartTransfer(start));
   ASSERT_EQ(done.state(), v1::TRANSFER_STATE_COMPLETED) << done.reason();
   // Entries appended after the initiation are not in the package.

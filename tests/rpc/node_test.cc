@@ -210,14 +210,7 @@ TEST_F(NodeTest, ACrossNodeTransferCreditsOnceAndEmptiesTheSource) {
   ASSERT_OK(cluster_->Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 60, 600'000))
                 .status());
-  v1::StartTransferRequest start;
-  start.set_transfer_id("t-cross-1");
-  start.set_person_id(person);
-  start.set_source_node_id("shanghai");
-  start.set_source_scheme_id("UEBPI-310000");
-  start.set_destination_scheme_id("UEBPI-340000");
-  start.set_date("2023-03-15");
-  start.set_wait(true);
+  const v1::StartTransferRequest start = ShanghaiToAnhui(person, "2023-03-15", "t-cross-1");
   auto anhui = cluster_->Admin(kAnhui);
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status, anhui->StartTransfer(start));
   ASSERT_EQ(status.state(), v1::TRANSFER_STATE_COMPLETED) << status.reason();
@@ -361,14 +354,7 @@ TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 36, 600'000))
                 .status());
-  v1::StartTransferRequest start;
-  start.set_transfer_id("t-tampered");
-  start.set_person_id(person);
-  start.set_source_node_id("shanghai");
-  start.set_source_scheme_id("UEBPI-310000");
-  start.set_destination_scheme_id("UEBPI-340000");
-  start.set_date("2023-03-15");
-  start.set_wait(true);
+  const v1::StartTransferRequest start = ShanghaiToAnhui(person, "2023-03-15", "t-tampered");
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus status,
                        cluster.Admin(kAnhui)->StartTransfer(start));
   EXPECT_EQ(status.state(), v1::TRANSFER_STATE_VOIDED);
