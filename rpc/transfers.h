@@ -11,8 +11,10 @@
 // source.
 //
 // Durability: a record is written before each step's log entry (logged = false) and again after
-// it, so that recovery after a crash finishes the step from the log. Every call is idempotent by
-// transfer id. No lock is held across a call to another node. Thread-safe.
+// it, so that recovery after a crash finishes the step from the log. Records live beside the log
+// and share its write-ahead log, so neither write needs an fsync of its own: the entry's makes
+// the first durable, and recovery redoes the second (specs/node.md, "Crashes"). Every call is
+// idempotent by transfer id. No lock is held across a call to another node. Thread-safe.
 #ifndef PBL_RPC_TRANSFERS_H_
 #define PBL_RPC_TRANSFERS_H_
 
