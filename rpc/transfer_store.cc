@@ -53,24 +53,21 @@ absl::StatusOr<v1::SignedMessage> TransferStore::Package(std::string_view transf
                                                          v1::TransferRole role) const {
   const std::string key = Key(transfer_id, role, 'P');
   absl::StatusOr<std::string> value = storage_->Get(key);
-  if (absl::IsNotFound(value.status())) {
-    return absl::NotFoundError(StrCat("transfer ", transfer_id, " has no package"));
-  }
-  if (!value.ok()) return value.status();
-  return Parse<v1::SignedMessage>("transfer package", key, *value);
+  if (value.ok()) return Parse<v1::SignedMessage>("transfer package", key, *value);
+  if (!absl::IsNotFound(value.status())) return value.status();
+  PBL_ASSIGN_OR_RETURN(const std::optional<v1::TransferRecord> record, Get(transfer_id, role));
+  if (record && record->has_package()) return record->package();
+  return absl::NotFoundError(StrCat("transfer ", transfer_id, " has no package"));
 }
 
-absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync) {
+absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync,
+                                const v1::SignedMessage* package) {
   const v1::TransferStatus& s = record.status();
   std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
-  if (record.has_package()) {
-    batch->Put(Key(s.transfer_id(), s.role(), 'P'), record.package().SerializeAsString());
-    v1::TransferRecord without = record;
-    without.clear_package();
-    batch->Put(Key(s.transfer_id(), s.role()), without.SerializeAsString());
-  } else {
-    batch->Put(Key(s.transfer_id(), s.role()), record.SerializeAsString());
+  if (package != nullptr) {
+    batch->Put(Key(s.transfer_id(), s.role(), 'P'), package->SerializeAsString());
   }
+  batch->Put(Key(s.transfer_id(), s.role()), record.SerializeAsString());
   return sync ? storage_->Commit(*batch) : storage_->CommitUnsynced(*batch);
 }
 

@@ -32,14 +32,15 @@ class TransferStore {
   // stored record does not parse.
   absl::StatusOr<std::optional<v1::TransferRecord>> Get(std::string_view transfer_id,
                                                         v1::TransferRole role) const;
-  // The record's package: NOT_FOUND when it has none; DATA_LOSS if it does not parse.
+  // The record's package (its own row, or inside a record written before packages had one):
+  // NOT_FOUND when it has none; DATA_LOSS if it does not parse.
   absl::StatusOr<v1::SignedMessage> Package(std::string_view transfer_id,
                                             v1::TransferRole role) const;
-  // Writes the record, and its package too when `record` carries one (the package row and the
-  // record in one atomic write); a record without a package leaves the stored package as it is.
-  // Synced by default. `sync = false` only for a write that recovery can redo from the log
-  // (the "logged" marker after a step's entry): a crash may lose it, never an earlier write.
-  absl::Status Put(const v1::TransferRecord& record, bool sync = true);
+  // Writes the record and, given one, its package in the same atomic write; later writes without
+  // a package leave the stored one as it is. Synced by default. `sync = false` only for a write
+  // that recovery can redo from the log, or that the next append's sync covers (specs/node.md).
+  absl::Status Put(const v1::TransferRecord& record, bool sync = true,
+                   const v1::SignedMessage* package = nullptr);
   // Every record (without its package) in id order (both roles), until `fn` returns false.
   absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn) const;
   // Up to `limit` records after `after_id` in id order, optionally only one state.

@@ -126,9 +126,10 @@ absl::Status TransferManager::Save(const v1::TransferRecord& record) {
   return node_.transfers->Put(record);
 }
 
-absl::Status TransferManager::SaveBeforeEntry(const v1::TransferRecord& record) {
+absl::Status TransferManager::SaveBeforeEntry(const v1::TransferRecord& record,
+                                              const v1::SignedMessage* package) {
   const bool shared = node_.transfers->storage() == node_.ledger->storage();
-  return node_.transfers->Put(record, /*sync=*/!shared);
+  return node_.transfers->Put(record, /*sync=*/!shared, package);
 }
 
 absl::Status TransferManager::SaveLogged(const v1::TransferRecord& record) {

@@ -142,9 +142,10 @@ class TransferManager {
   absl::StatusOr<v1::TransferRecord> Load(std::string_view id, v1::TransferRole role) const;
   // Synced unless the record only marks a step whose entry is already in the log.
   absl::Status Save(const v1::TransferRecord& record);
-  // The record of a step whose entry is appended next: unsynced when the store shares the
-  // ledger's write-ahead log, as that append's sync makes this earlier write durable too.
-  absl::Status SaveBeforeEntry(const v1::TransferRecord& record);
+  // The record (and `package`, if given) of a step whose entry is appended next: unsynced when
+  // the store shares the ledger's write-ahead log, as that append's sync makes it durable too.
+  absl::Status SaveBeforeEntry(const v1::TransferRecord& record,
+                               const v1::SignedMessage* package = nullptr);
   absl::Status SaveLogged(const v1::TransferRecord& record);
   absl::Status RecoverRecord(v1::TransferRecord record);
   absl::Status RecoverAppend(v1::TransferRecord* record);

@@ -82,13 +82,11 @@ absl::Status TransferManager::Credit(v1::TransferRecord record,
                                      const v1::SignedMessage& signed_package,
                                      const v1::TransferFigures& figures,
                                      const v1::TransferPackage& package) {
-  *record.mutable_package() = signed_package;
   *record.mutable_status()->mutable_figures() = figures;
   record.mutable_status()->set_state(v1::TRANSFER_STATE_CREDITED);
   record.mutable_status()->set_updated_unix_ms(node_.now_ms());
   record.set_logged(false);
-  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record));
-  record.clear_package();  // stored: later writes of the record leave it as it is
+  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record, &signed_package));
   const v1::TransferStatus& s = record.status();
   v1::Entry e;
   e.set_person_id(s.person_id());
