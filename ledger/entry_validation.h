@@ -7,6 +7,10 @@
 
 #include "absl/status/statusor.h"
 
+namespace pbl::v1 {
+class Entry;
+}  // namespace pbl::v1
+
 namespace pbl::ledger {
 
 // What the ledger indexes an entry by.
@@ -17,6 +21,10 @@ struct EntryKeyFields {
 
 // Validates one serialized pbl.v1.Entry. INVALID_ARGUMENT naming the field otherwise.
 absl::StatusOr<EntryKeyFields> ValidateEntry(std::string_view bytes);
+
+// Whether `entry` or any message inside it holds fields unknown to pbl.v1 (which protobuf keeps
+// and writes back, so a canonical re-encoding does not reveal them).
+bool HasUnknownFields(const v1::Entry& entry);
 
 absl::Status ValidateSchemeId(std::string_view scheme_id);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the `bench` preset (Release) and runs the rules engine benchmarks (entitlement and plan over a 480-month history).
-#   scripts/bench-crypto.sh [Google Benchmark flags, e.g. --benchmark_filter=Plan]
+#   scripts/bench-rules.sh [Google Benchmark flags, e.g. --benchmark_filter=Plan]
 # Prints the results table and writes the same results as JSON to
 # build/bench/rules_bench.json, for comparing runs. Every benchmark reports items per second,
 # so rates can be read as ratios (for instance a plan against the parse of its history).

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "ledger/entry_validation.h"
 #include "pbl/v1/entry.pb.h"
@@ -77,6 +78,46 @@ TEST(EntryBodyValidationTest, UnknownFieldsInNestedMessagesAreRefused) {
 
   EXPECT_TRUE(Validate(Contribution()).ok());
   EXPECT_TRUE(Validate(TransferIn()).ok()) << Validate(TransferIn());
+}
+
+// HasUnknownFields walks the generated accessors, one message type at a time. Every message
+// field reachable from pbl.v1.Entry, found here from the descriptors, gets an unknown field in
+// turn: a message field added to the schema and not walked fails this test.
+TEST(EntryBodyValidationTest, UnknownFieldsAreFoundInEveryMessageTheSchemaReaches) {
+  using google::protobuf::Descriptor;
+  using google::protobuf::FieldDescriptor;
+  using google::protobuf::Message;
+  // Each path is the message fields from the Entry down to one message.
+  std::vector<std::vector<const FieldDescriptor*>> paths = {{}};
+  std::function<void(const Descriptor*, std::vector<const FieldDescriptor*>)> add =
+      [&](const Descriptor* type, std::vector<const FieldDescriptor*> path) {
+        ASSERT_LT(path.size(), 8u) << "the schema nests deeper than expected";
+        for (int i = 0; i < type->field_count(); ++i) {
+          const FieldDescriptor* field = type->field(i);
+          if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+          std::vector<const FieldDescriptor*> longer = path;
+          longer.push_back(field);
+          paths.push_back(longer);
+          add(field->message_type(), longer);
+        }
+      };
+  add(v1::Entry::descriptor(), {});
+  // The twelve bodies, TransferFigures in three of them and MonthRange three times in each.
+  EXPECT_EQ(paths.size(), 1u + 12u + 3u * (1u + 3u));
+
+  for (const auto& path : paths) {
+    std::string where = "pbl.v1.Entry";
+    for (const FieldDescriptor* field : path) where += "." + field->name();
+    v1::Entry entry = Base("UEBPI-310000");
+    Message* message = &entry;
+    for (const FieldDescriptor* field : path) {
+      message = field->is_repeated() ? message->GetReflection()->AddMessage(message, field)
+                                     : message->GetReflection()->MutableMessage(message, field);
+    }
+    EXPECT_FALSE(HasUnknownFields(entry)) << where;
+    message->GetReflection()->MutableUnknownFields(message)->AddVarint(999, 1);
+    EXPECT_TRUE(HasUnknownFields(entry)) << where;
+  }
 }
 
 TEST(EntryBodyValidationTest, WellFormedBodiesOfEachKindAreAccepted) {
