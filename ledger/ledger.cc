@@ -116,6 +116,19 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
                        LastIndexKey(*ledger->storage_, kCheckpointPrefix));
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
                        LastIndexKey(*ledger->storage_, kEntryPrefix));
+  absl::StatusOr<std::string> layout = ledger->storage_->Get(kLayoutKey);
+  if (layout.ok()) {
+    if (*layout != kLayoutBundles) {
+      return absl::FailedPreconditionError(
+          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles,
+                 "' and the one-entry-per-key layout of logs without a layout row"));
+    }
+  } else if (absl::IsNotFound(layout.status())) {
+    // A new log gets the layout row with its first checkpoint; an older one keeps its layout.
+    ledger->bundled_ = !last_checkpoint && !last_entry;
+  } else {
+    return layout.status();
+  }
   if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
   PBL_RETURN_IF_ERROR(ledger->LoadHead());
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
@@ -129,6 +142,7 @@ absl::Status Ledger::CreateEmptyLog() {
   PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
   batch->Put(CheckpointKey(0), note);
+  if (bundled_) batch->Put(kLayoutKey, kLayoutBundles);
   return storage_->Commit(*batch);
 }
 
@@ -146,8 +160,18 @@ absl::Status Ledger::LoadHead() {
                            : std::string(ToStd(opened.status().message()))));
   }
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry, LastIndexKey(*storage_, kEntryPrefix));
-  const int64_t entries =
-      last_entry ? DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1 : 0;
+  int64_t entries = 0;
+  if (last_entry) {
+    entries = DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1;
+    if (bundled_) {
+      absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
+      if (!last.ok()) {
+        return AsDataLoss(last.status(), StrCat("the last entry bundle, at entry ", entries - 1,
+                                                ", is malformed"));
+      }
+      entries += static_cast<int64_t>(last->size()) - 1;
+    }
+  }
   if (entries != *size) {
     return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
                                       " but the last entry key says ", entries, " entries"));
@@ -330,13 +354,27 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
   int64_t index = old_size;
   std::vector<std::string> person_keys;
+  // Bundles of up to kBundleEntries entries, cut at each multiple of it and at the group's end:
+  // one memtable insert for many entries (specs/ledger.md).
+  std::string bundle;
+  int64_t bundle_start = old_size;
   for (const auto& r : group) {
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      batch->Put(EntryKey(index), r->entries[i]);
+      if (!bundled_) {
+        batch->Put(EntryKey(index), r->entries[i]);
+      } else {
+        if (bundle.empty()) bundle_start = index;
+        AppendToBundle(&bundle, r->entries[i]);
+        if ((index + 1) % kBundleEntries == 0) {
+          batch->Put(EntryKey(bundle_start), bundle);
+          bundle.clear();
+        }
+      }
       person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
       next.Append(r->leaf_hashes[i], &stored);
     }
   }
+  if (!bundle.empty()) batch->Put(EntryKey(bundle_start), bundle);
   // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
   // previous insert's position instead of searching from the top for each random key, which
   // more than halves the cost of a group's write (see the ledger benchmark).
@@ -421,7 +459,60 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
   if (index < 0 || index >= size) {
     return absl::OutOfRangeError(StrCat("entry ", index, " is past the log's size ", size));
   }
-  return storage_->Get(EntryKey(index));
+  return ReadEntry(index);
+}
+
+absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
+  if (!bundled_) return storage_->Get(EntryKey(index));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
+                       storage_->Floor(EntryKey(BundleStart(index)), EntryKey(index)));
+  if (!found) return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
+  const int64_t start = DecodeIndexKey(kEntryPrefix, found->key).value_or(index);
+  absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(found->value);
+  if (!entries.ok()) {
+    return AsDataLoss(entries.status(),
+                      StrCat("the entry bundle at entry ", start, " is malformed"));
+  }
+  if (index - start >= static_cast<int64_t>(entries->size())) {
+    return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
+  }
+  return std::string((*entries)[static_cast<size_t>(index - start)]);
+}
+
+absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
+                                 const std::function<bool(int64_t, std::string_view)>& fn) const {
+  if (!bundled_) {
+    return storage_->Scan(EntryKey(start), EntryKey(end),
+                          [&](std::string_view key, std::string_view value) {
+                            return fn(DecodeIndexKey(kEntryPrefix, key).value_or(-1), value);
+                          });
+  }
+  absl::Status bad;
+  int64_t previous_end = 0;
+  PBL_RETURN_IF_ERROR(storage_->Scan(
+      EntryKey(BundleStart(start)), EntryKey(end),
+      [&](std::string_view key, std::string_view value) {
+        const int64_t first = DecodeIndexKey(kEntryPrefix, key).value_or(-1);
+        absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(value);
+        if (!entries.ok()) {
+          bad = AsDataLoss(entries.status(),
+                           StrCat("the entry bundle at entry ", first, " is malformed"));
+          return false;
+        }
+        const auto count = static_cast<int64_t>(entries->size());
+        if (first < previous_end || BundleStart(first) != BundleStart(first + count - 1)) {
+          bad = absl::DataLossError(StrCat(
+              "the entry bundle at entry ", first, " (", count, " entries) ",
+              first < previous_end ? "overlaps the one before it" : "crosses a bundle boundary"));
+          return false;
+        }
+        previous_end = first + count;
+        for (int64_t i = std::max(first, start); i < std::min(first + count, end); ++i) {
+          if (!fn(i, (*entries)[static_cast<size_t>(i - first)])) return false;
+        }
+        return true;
+      }));
+  return bad;
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64_t count) const {
@@ -435,12 +526,13 @@ absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64
   const int64_t end = std::min(size, start + count);
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(end - start));
-  PBL_RETURN_IF_ERROR(
-      storage_->Scan(EntryKey(start), EntryKey(end), [&](std::string_view, std::string_view value) {
-        out.emplace_back(value);
-        return true;
-      }));
-  if (out.size() != static_cast<size_t>(end - start)) {
+  bool in_order = true;
+  PBL_RETURN_IF_ERROR(ScanEntries(start, end, [&](int64_t index, std::string_view value) {
+    in_order = index == start + static_cast<int64_t>(out.size());
+    if (in_order) out.emplace_back(value);
+    return in_order;
+  }));
+  if (!in_order || out.size() != static_cast<size_t>(end - start)) {
     return absl::DataLossError(StrCat("entries ", start, "..", end - 1, " are not all stored"));
   }
   return out;
@@ -472,7 +564,7 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
       }));
   PBL_RETURN_IF_ERROR(row_error);
   for (IndexedEntry& e : out) {
-    PBL_ASSIGN_OR_RETURN(e.bytes, storage_->Get(EntryKey(e.index)));
+    PBL_ASSIGN_OR_RETURN(e.bytes, ReadEntry(e.index));
   }
   return out;
 }

@@ -136,6 +136,14 @@ class Ledger {
   absl::Status LoadHead();
   absl::Status CreateEmptyLog();
   absl::Status CheckWriteOnce(int64_t old_size) const;
+  // Entry `index` as stored; NOT_FOUND if no bundle holds it, DATA_LOSS if its bundle is bad.
+  absl::StatusOr<std::string> ReadEntry(int64_t index) const;
+  // Calls `fn` with each stored entry whose index is in [start, end), in log order, until it
+  // returns false. Missing entries are skipped (callers check that indexes are consecutive);
+  // a malformed bundle, or one overlapping the previous or crossing a multiple of
+  // kBundleEntries, is DATA_LOSS naming it.
+  absl::Status ScanEntries(int64_t start, int64_t end,
+                           const std::function<bool(int64_t, std::string_view)>& fn) const;
   void SequencerLoop();
   void ProcessGroup(const std::vector<std::shared_ptr<Request>>& group);
   void SyncerLoop();
@@ -151,6 +159,10 @@ class Ledger {
   crypto::Ed25519NoteSigner signer_;
   crypto::Ed25519NoteVerifier verifier_;
   std::unique_ptr<HashReaderImpl> hash_reader_;
+
+  // Entries in bundles (kLayoutBundles); false for a log written before them, one per key.
+  // Set by Open.
+  bool bundled_ = true;
 
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;

@@ -90,8 +90,7 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
   std::vector<crypto::Hash> recomputed;
   int64_t next_index = 0;
   int64_t next_stored = 0;
-  const auto check_entry = [&](std::string_view key, std::string_view bytes) -> absl::Status {
-    const std::optional<int64_t> index = DecodeIndexKey(kEntryPrefix, key);
+  const auto check_entry = [&](int64_t index, std::string_view bytes) -> absl::Status {
     if (index != next_index) {
       return absl::DataLossError(StrCat("entry ", next_index, " is missing"));
     }
@@ -127,11 +126,10 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
     if (progress && next_index % kProgressEvery == 0) progress(next_index, size);
     return absl::OkStatus();
   };
-  PBL_RETURN_IF_ERROR(storage_->Scan(EntryKey(0), EntryKey(size),
-                                     [&](std::string_view key, std::string_view bytes) {
-                                       scan_error = check_entry(key, bytes);
-                                       return scan_error.ok();
-                                     }));
+  PBL_RETURN_IF_ERROR(ScanEntries(0, size, [&](int64_t index, std::string_view bytes) {
+    scan_error = check_entry(index, bytes);
+    return scan_error.ok();
+  }));
   PBL_RETURN_IF_ERROR(scan_error);
   if (next_index != size) return absl::DataLossError(StrCat("entry ", next_index, " is missing"));
   if (stored.end() != next_stored && size > 0) {
@@ -173,7 +171,7 @@ absl::Status Ledger::VerifyIndex(int64_t size, uint64_t expected_sum,
     if (parts && parts->index >= size) {
       // A group appended while Verify runs has rows past the head it checks; a row past the
       // head with no entry is damage.
-      absl::Status entry = storage_->Get(EntryKey(parts->index)).status();
+      absl::Status entry = ReadEntry(parts->index).status();
       if (entry.ok()) return true;
       if (!absl::IsNotFound(entry)) {
         row_error = entry;
@@ -203,7 +201,7 @@ absl::Status Ledger::LocateIndexDamage(int64_t size) const {
   PBL_RETURN_IF_ERROR(storage_->Scan(start, end, [&](std::string_view key, std::string_view) {
     const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
     if (parts->index >= size) return true;  // appended while Verify ran (checked before)
-    absl::StatusOr<std::string> bytes = storage_->Get(EntryKey(parts->index));
+    absl::StatusOr<std::string> bytes = ReadEntry(parts->index);
     absl::StatusOr<EntryKeyFields> fields =
         bytes.ok() ? ValidateEntry(*bytes) : absl::StatusOr<EntryKeyFields>(bytes.status());
     if (!fields.ok() || fields->person_id != parts->person_id ||
@@ -217,7 +215,7 @@ absl::Status Ledger::LocateIndexDamage(int64_t size) const {
   PBL_RETURN_IF_ERROR(found);
   // ...or an entry without its row.
   for (int64_t i = 0; i < size; ++i) {
-    PBL_ASSIGN_OR_RETURN(std::string bytes, storage_->Get(EntryKey(i)));
+    PBL_ASSIGN_OR_RETURN(std::string bytes, ReadEntry(i));
     PBL_ASSIGN_OR_RETURN(EntryKeyFields fields, ValidateEntry(bytes));
     if (absl::IsNotFound(
             storage_->Get(PersonKey(fields.person_id, fields.scheme_id, i)).status())) {

@@ -39,6 +39,32 @@ std::optional<int64_t> DecodeIndexKey(char prefix, std::string_view key) {
   return ReadBigEndian(key.substr(1));
 }
 
+void AppendToBundle(std::string* bundle, std::string_view entry) {
+  bundle->push_back(static_cast<char>(entry.size() >> 8));
+  bundle->push_back(static_cast<char>(entry.size() & 0xff));
+  bundle->append(entry);
+}
+
+absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundle) {
+  std::vector<std::string_view> entries;
+  while (!bundle.empty()) {
+    if (bundle.size() < 2) return absl::DataLossError("the bundle ends inside a length");
+    const size_t length =
+        static_cast<size_t>(static_cast<uint8_t>(bundle[0])) << 8 | static_cast<uint8_t>(bundle[1]);
+    if (length == 0) return absl::DataLossError(StrCat("entry ", entries.size(), " is empty"));
+    if (length > bundle.size() - 2) {
+      return absl::DataLossError(StrCat("entry ", entries.size(), " runs past the bundle's end"));
+    }
+    if (entries.size() == static_cast<size_t>(kBundleEntries)) {
+      return absl::DataLossError(StrCat("the bundle holds more than ", kBundleEntries, " entries"));
+    }
+    entries.push_back(bundle.substr(2, length));
+    bundle.remove_prefix(2 + length);
+  }
+  if (entries.empty()) return absl::DataLossError("the bundle is empty");
+  return entries;
+}
+
 std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id) {
   std::string key(1, kPersonPrefix);
   key.append(person_id);

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace pbl::ledger {
 
@@ -24,6 +26,21 @@ inline constexpr char kEntryPrefix = 'e';
 inline constexpr char kHashPrefix = 'h';
 inline constexpr char kPersonPrefix = 'p';
 inline constexpr char kCheckpointPrefix = 'c';
+
+// Entries are stored in bundles (specs/ledger.md, "Keys"): up to kBundleEntries consecutive
+// entries of one group under the key of the first, each as a 2-byte big-endian length and its
+// bytes (the entry bundle encoding of C2SP tlog-tiles). A bundle never crosses a multiple of
+// kBundleEntries, so the bundle holding entry i starts in [BundleStart(i), i].
+inline constexpr int64_t kBundleEntries = 16;
+inline constexpr int64_t BundleStart(int64_t index) { return index - index % kBundleEntries; }
+// The row that names the log's layout; a log without it (written before bundles) keeps one
+// entry per key, unprefixed.
+inline constexpr std::string_view kLayoutKey = "f";
+inline constexpr std::string_view kLayoutBundles = "pbl-log/entry-bundles-16";
+void AppendToBundle(std::string* bundle, std::string_view entry);
+// The entries of a bundle, in order (views into `bundle`). DATA_LOSS if it is not a sequence
+// of 1 to kBundleEntries non-empty length-prefixed entries filling it exactly.
+absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundle);
 
 // `prefix` followed by the 8-byte big-endian value.
 std::string IndexKey(char prefix, int64_t value);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/checkpoint.h"
@@ -120,11 +121,12 @@ TEST_F(FaultTest, LostCommitAckContinuesAfterTheWrittenGroup) {
   faulty_->LoseNextCommitAck(Unavailable());
   const std::vector<std::string> lost = Contributions(1, 5);
   EXPECT_THAT(ledger_->Append(lost), StatusIs(absl::StatusCode::kUnavailable));
-  // The group reached the disk although its caller was told it failed.
-  for (int64_t i = 0; i < 5; ++i) {
-    ASSERT_OK_AND_ASSIGN(std::string stored, faulty_->base().Get(EntryKey(10 + i)));
-    EXPECT_EQ(stored, lost[static_cast<size_t>(i)]);
-  }
+  // The group reached the disk although its caller was told it failed: its five entries are
+  // one bundle (10..14, within the bundle boundaries 0 and 16).
+  ASSERT_OK_AND_ASSIGN(std::string bundle, faulty_->base().Get(EntryKey(10)));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string_view> stored, SplitBundle(bundle));
+  ASSERT_EQ(stored.size(), lost.size());
+  for (size_t i = 0; i < lost.size(); ++i) EXPECT_EQ(stored[i], lost[i]);
 
   // The ledger must re-read its head rather than write the next group over the lost one.
   ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
@@ -187,11 +189,12 @@ TEST_F(FaultTest, FailedWriteOfTheFirstCheckpointFailsOpen) {
 
 TEST_F(FaultTest, EntryReadErrorsPropagate) {
   ASSERT_OK(ledger_->Append(Contributions(0, 20)));
-  faulty_->FailReads(EntryKey(7), Unavailable());
+  // Entry 7 is in the bundle of entries 0..15, entry 17 in that of 16..19.
+  faulty_->FailReads(EntryKey(0), Unavailable());
   EXPECT_THAT(ledger_->GetEntry(7), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(ledger_->GetEntries(0, 20), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(ledger_->PersonEntries(PersonId(7), ""), StatusIs(absl::StatusCode::kUnavailable));
-  EXPECT_OK(ledger_->GetEntry(8));
+  EXPECT_OK(ledger_->GetEntry(17));
   faulty_->HealReads();
   EXPECT_OK(ledger_->GetEntry(7));
 }
@@ -212,7 +215,7 @@ TEST_F(FaultTest, CheckpointReadErrorIsNotNotFound) {
 
 TEST_F(FaultTest, VerifyPropagatesEntryReadErrors) {
   ASSERT_OK(ledger_->Append(Contributions(0, 20)));
-  faulty_->FailReads(EntryKey(7), Unavailable());
+  faulty_->FailReads(EntryKey(16), Unavailable());
   EXPECT_THAT(ledger_->Verify(), StatusIs(absl::StatusCode::kUnavailable));
 }
 

@@ -109,6 +109,55 @@ TEST_F(LedgerTest, EntriesAreStoredByteForByte) {
   EXPECT_THAT(ledger_->GetEntries(5, 1), StatusIs(absl::StatusCode::kOutOfRange));
 }
 
+// Entries are stored in bundles of up to 16, cut at multiples of 16 and at each group's end
+// (specs/ledger.md). Groups of 1, 15, 16, 17, 33 and 7 entries put bundle ends everywhere: every
+// entry and every range read back byte for byte, before and after reopening.
+TEST_F(LedgerTest, EntriesReadBackAcrossBundleAndGroupBoundaries) {
+  std::vector<std::string> all;
+  for (const int64_t size : {1, 15, 16, 17, 33, 7}) {
+    std::vector<std::string> batch;
+    for (int64_t i = 0; i < size; ++i) {
+      const auto n = static_cast<int64_t>(all.size());
+      batch.push_back(ContributionEntry(n % 9, n / 9));
+      all.push_back(batch.back());
+    }
+    ASSERT_OK(ledger_->Append(std::move(batch)).status());
+  }
+  const auto size = static_cast<int64_t>(all.size());  // 89
+  // Groups 0, 1..15, 16..31, 32..48, 49..81, 82..88; bundles also end before 16, 32, 48, 64, 80.
+  std::vector<int64_t> starts;
+  ASSERT_OK(ledger_->storage()->Scan(EntryKey(0), EntryKey(size),
+                                     [&](std::string_view key, std::string_view) {
+                                       starts.push_back(DecodeIndexKey(kEntryPrefix, key).value());
+                                       return true;
+                                     }));
+  EXPECT_EQ(starts, (std::vector<int64_t>{0, 1, 16, 32, 48, 49, 64, 80, 82}));
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int64_t i = 0; i < size; ++i) {
+      ASSERT_OK_AND_ASSIGN(std::string entry, ledger_->GetEntry(i));
+      EXPECT_EQ(entry, all[static_cast<size_t>(i)]) << "entry " << i;
+    }
+    for (int64_t start = 0; start < size; start += 5) {
+      for (const int64_t count : {1, 3, 16, 40, 100}) {
+        ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(start, count));
+        const int64_t end = std::min(size, start + count);
+        EXPECT_EQ(read, std::vector<std::string>(all.begin() + start, all.begin() + end))
+            << start << " +" << count;
+      }
+    }
+    ASSERT_OK_AND_ASSIGN(std::vector<IndexedEntry> history,
+                         ledger_->PersonEntries(PersonId(4), ""));
+    ASSERT_EQ(history.size(), 10u);  // entries 4, 13, ..., 85
+    for (size_t k = 0; k < history.size(); ++k) {
+      EXPECT_EQ(history[k].index, static_cast<int64_t>(4 + 9 * k));
+      EXPECT_EQ(history[k].bytes, all[4 + 9 * k]);
+    }
+    EXPECT_OK(ledger_->Verify());
+    Reopen();
+    EXPECT_EQ(ledger_->Head().size, size);
+  }
+}
+
 TEST_F(LedgerTest, PersonHistoryComesThroughTheIndexInLogOrder) {
   AppendContributions(0, 100, 10);  // 10 people x 10 months
   ASSERT_OK(ledger_->Append({ContributionEntry(3, 50, "HPF-310000")}).status());

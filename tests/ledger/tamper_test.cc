@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
@@ -113,9 +114,62 @@ class RawDb {
     Put(blob_key, blob);
   }
 
+  // Entry `index` as the ledger reads it (from the bundle holding it), and its replacement or
+  // removal inside that bundle; PutEntry past every bundle starts a bundle of its own.
+  std::string GetEntry(int64_t index) {
+    auto [key, entries] = LocateEntry(index);
+    if (!key.empty() && static_cast<size_t>(index - Start(key)) < entries.size()) {
+      return entries[static_cast<size_t>(index - Start(key))];
+    }
+    Keep(rocksdb::Status::NotFound("no bundle holds the entry"));
+    return "";
+  }
+  void PutEntry(int64_t index, std::string_view bytes) {
+    auto [key, entries] = LocateEntry(index);
+    if (key.empty() || static_cast<size_t>(index - Start(key)) >= entries.size()) {
+      return Put(EntryKey(index), Bundle({std::string(bytes)}));
+    }
+    entries[static_cast<size_t>(index - Start(key))] = bytes;
+    Put(key, Bundle(entries));
+  }
+  void RemoveEntry(int64_t index) {
+    auto [key, entries] = LocateEntry(index);
+    if (key.empty() || static_cast<size_t>(index - Start(key)) >= entries.size()) {
+      return Keep(rocksdb::Status::NotFound("no bundle holds the entry"));
+    }
+    entries.erase(entries.begin() + (index - Start(key)));
+    if (entries.empty()) return Delete(key);
+    Put(key, Bundle(entries));
+  }
+  // The key of the bundle holding entry `index`.
+  std::string BundleKeyOf(int64_t index) { return LocateEntry(index).first; }
+
  private:
   static rocksdb::Slice Slice(std::string_view s) { return {s.data(), s.size()}; }
+  static int64_t Start(const std::string& bundle_key) {
+    return DecodeIndexKey(kEntryPrefix, bundle_key).value_or(-1);
+  }
+  static std::string Bundle(const std::vector<std::string>& entries) {
+    std::string bundle;
+    for (const std::string& e : entries) AppendToBundle(&bundle, e);
+    return bundle;
+  }
+  // The greatest bundle key not above entry `index`, and that bundle's entries.
+  std::pair<std::string, std::vector<std::string>> LocateEntry(int64_t index) {
+    const std::string key = EntryKey(index);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(key)));
+    it->SeekForPrev(Slice(key));
+    if (!it->Valid()) return {};
+    absl::StatusOr<std::vector<std::string_view>> entries =
+        SplitBundle(std::string_view(it->value().data(), it->value().size()));
+    if (!entries.ok()) {
+      Keep(rocksdb::Status::Corruption("the bundle does not split"));
+      return {};
+    }
+    return {it->key().ToString(), std::vector<std::string>(entries->begin(), entries->end())};
+  }
   rocksdb::ColumnFamilyHandle* Family(std::string_view key) {
+    if (key == kLayoutKey) return db_->DefaultColumnFamily();
     auto it = key.empty() ? by_prefix_.end() : by_prefix_.find(key[0]);
     if (it == by_prefix_.end()) {
       Keep(rocksdb::Status::InvalidArgument("no column family for the key's prefix"));
@@ -206,11 +260,11 @@ class TamperTest : public ::testing::Test {
 TEST_F(TamperTest, FlippedEntryByteIsDataLoss) {
   // A byte inside a text field, so that the entry still parses and only its hash can tell.
   Tamper([](RawDb& db) {
-    std::string entry = db.Get(EntryKey(kVictim));
+    std::string entry = db.GetEntry(kVictim);
     const size_t at = entry.find("SH-UEBPI");
     ASSERT_NE(at, std::string::npos);
     entry[at] = 'T';
-    db.Put(EntryKey(kVictim), entry);
+    db.PutEntry(kVictim, entry);
   });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss,
@@ -219,16 +273,16 @@ TEST_F(TamperTest, FlippedEntryByteIsDataLoss) {
 
 TEST_F(TamperTest, TruncatedEntryIsDataLoss) {
   Tamper([](RawDb& db) {
-    std::string entry = db.Get(EntryKey(kVictim));
+    std::string entry = db.GetEntry(kVictim);
     entry.resize(entry.size() / 2);
-    db.Put(EntryKey(kVictim), entry);
+    db.PutEntry(kVictim, entry);
   });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 123 is not a valid entry")));
 }
 
 TEST_F(TamperTest, EntryReplacedByAnotherValidEntryIsDataLoss) {
-  Tamper([](RawDb& db) { db.Put(EntryKey(kVictim), ContributionEntry(kVictimPerson, 99)); });
+  Tamper([](RawDb& db) { db.PutEntry(kVictim, ContributionEntry(kVictimPerson, 99)); });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr("entry 123"), HasSubstr("stored leaf hash"))));
@@ -239,7 +293,7 @@ TEST_F(TamperTest, EntryRewrittenWithItsLeafHashIsDataLoss) {
   // 123 make the level-1 node that entry 123 closes.
   const std::string forged = ContributionEntry(kVictimPerson, 99);
   Tamper([&](RawDb& db) {
-    db.Put(EntryKey(kVictim), forged);
+    db.PutEntry(kVictim, forged);
     db.PutStoredHash(crypto::StoredHashIndex(0, kVictim),
                      crypto::LeafHash(crypto::AsBytes(forged)));
   });
@@ -249,20 +303,74 @@ TEST_F(TamperTest, EntryRewrittenWithItsLeafHashIsDataLoss) {
                                         " (level 1, closed by entry 123)"))));
 }
 
-TEST_F(TamperTest, EntryDeletedIsDataLoss) {
-  Tamper([](RawDb& db) { db.Delete(EntryKey(kVictim)); });
+TEST_F(TamperTest, EntryBundleDeletedIsDataLoss) {
+  // Entry 123 is in the bundle of entries 112..127 (the second group is 100..136).
+  Tamper([](RawDb& db) {
+    ASSERT_EQ(db.BundleKeyOf(kVictim), EntryKey(112));
+    db.Delete(EntryKey(112));
+  });
   EXPECT_THAT(OpenAndVerify(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 123 is missing")));
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 112 is missing")));
+}
+
+TEST_F(TamperTest, EntryRemovedFromItsBundleIsDataLoss) {
+  // The entries after it in the bundle move up one place: entry 123 then has 124's bytes.
+  Tamper([](RawDb& db) { db.RemoveEntry(kVictim); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("entry 123"), HasSubstr("stored leaf hash"))));
+}
+
+TEST_F(TamperTest, MalformedEntryBundleIsDataLoss) {
+  // A length that runs past the bundle's end.
+  Tamper([](RawDb& db) {
+    std::string bundle = db.Get(EntryKey(112));
+    bundle[0] = static_cast<char>(0xff);
+    db.Put(EntryKey(112), bundle);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("the entry bundle at entry 112 is malformed"),
+                             HasSubstr("runs past the bundle's end"))));
+}
+
+TEST_F(TamperTest, EntryBundleCrossingABoundaryIsDataLoss) {
+  // Entry 112 moved to the end of the bundle of 100..111 and the rest of its own bundle keyed at
+  // 113: every entry is still there, in order, but a read of entry 112 would look for a bundle
+  // starting at 112 or later.
+  Tamper([](RawDb& db) {
+    const std::string first = db.Get(EntryKey(112)).substr(0, 2 + db.GetEntry(112).size());
+    const std::string rest = db.Get(EntryKey(112)).substr(first.size());
+    db.Put(EntryKey(100), db.Get(EntryKey(100)) + first);
+    db.Delete(EntryKey(112));
+    db.Put(EntryKey(113), rest);
+  });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("the entry bundle at entry 100 (13 entries) "
+                                                  "crosses a bundle boundary")));
+}
+
+TEST_F(TamperTest, OverlappingEntryBundleIsDataLoss) {
+  // A stray bundle key inside the bundle of 112..127, holding a copy of entry 120.
+  Tamper([](RawDb& db) {
+    std::string bundle;
+    AppendToBundle(&bundle, db.GetEntry(120));
+    db.Put(EntryKey(120), bundle);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("the entry bundle at entry 120 (1 entries) overlaps the one "
+                                 "before it")));
 }
 
 TEST_F(TamperTest, LastEntryDeletedIsDataLoss) {
-  Tamper([](RawDb& db) { db.Delete(EntryKey(kLogSize - 1)); });
+  Tamper([](RawDb& db) { db.RemoveEntry(kLogSize - 1); });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("the last entry key says 349")));
 }
 
 TEST_F(TamperTest, EntryAddedPastTheHeadIsDataLoss) {
-  Tamper([](RawDb& db) { db.Put(EntryKey(kLogSize), ContributionEntry(1, 99)); });
+  Tamper([](RawDb& db) { db.PutEntry(kLogSize, ContributionEntry(1, 99)); });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("the last entry key says 351")));
 }
@@ -386,6 +494,83 @@ TEST_F(TamperTest, CheckpointCopiedToAnotherSizeIsDataLoss) {
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr("checkpoint at size 137"),
                                                           HasSubstr("differs from its key"))));
+}
+
+// Layouts. A log written before entry bundles has no layout row and one unprefixed entry per
+// key; such a log is still read, appended to and verified in that layout.
+class LayoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = ::pbl::testing::FreshTestDir("layout"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  absl::StatusOr<std::unique_ptr<Ledger>> Open() {
+    absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
+    if (!storage.ok()) return storage.status();
+    return Ledger::Open(
+        std::move(*storage),
+        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
+  }
+  void Tamper(const std::function<void(RawDb&)>& change) {
+    RawDb db(dir_.string());
+    ASSERT_TRUE(db.ok()) << db.error();
+    change(db);
+    ASSERT_TRUE(db.ok()) << db.error();
+  }
+
+  std::filesystem::path dir_;
+  crypto::SigningKey key_ = FixedKey();
+};
+
+TEST_F(LayoutTest, ANewLogNamesItsLayoutAndBundlesItsEntries) {
+  std::vector<std::string> entries;
+  for (int64_t i = 0; i < 20; ++i) entries.push_back(ContributionEntry(i, 0));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
+    ASSERT_OK(ledger->Append(entries).status());
+  }
+  Tamper([&](RawDb& db) {
+    EXPECT_EQ(db.Get(kLayoutKey), kLayoutBundles);
+    const std::string bundle = db.Get(EntryKey(0));
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string_view> first, SplitBundle(bundle));
+    EXPECT_EQ(std::vector<std::string>(first.begin(), first.end()),
+              std::vector<std::string>(entries.begin(), entries.begin() + 16));
+    EXPECT_EQ(db.GetEntry(19), entries[19]);
+  });
+}
+
+TEST_F(LayoutTest, ALogWithoutALayoutRowKeepsOneEntryPerKey) {
+  // An empty log as an earlier build left it: a checkpoint at size 0 and no layout row.
+  { ASSERT_OK(Open().status()); }
+  Tamper([](RawDb& db) { db.Delete(kLayoutKey); });
+  std::vector<std::string> entries;
+  for (int64_t i = 0; i < 40; ++i) entries.push_back(ContributionEntry(i % 7, i / 7));
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
+    ASSERT_OK(ledger->Append({entries.begin(), entries.begin() + 7}).status());
+    ASSERT_OK(ledger->Append({entries.begin() + 7, entries.end()}).status());
+  }
+  Tamper([&](RawDb& db) {
+    for (int64_t i = 0; i < 40; ++i) {
+      EXPECT_EQ(db.Get(EntryKey(i)), entries[static_cast<size_t>(i)]) << "entry " << i;
+    }
+  });
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
+  EXPECT_EQ(ledger->Head().size, 40);
+  for (int64_t i = 0; i < 40; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string entry, ledger->GetEntry(i));
+    EXPECT_EQ(entry, entries[static_cast<size_t>(i)]);
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> range, ledger->GetEntries(5, 30));
+  EXPECT_EQ(range, std::vector<std::string>(entries.begin() + 5, entries.begin() + 35));
+  ASSERT_OK_AND_ASSIGN(std::vector<IndexedEntry> history, ledger->PersonEntries(PersonId(3), ""));
+  EXPECT_EQ(history.size(), 6u);
+  EXPECT_OK(ledger->Verify());
+}
+
+TEST_F(LayoutTest, AnUnknownLayoutIsRefused) {
+  { ASSERT_OK(Open().status()); }
+  Tamper([](RawDb& db) { db.Put(kLayoutKey, "pbl-log/entry-bundles-256"); });
+  EXPECT_THAT(Open().status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                        HasSubstr("'pbl-log/entry-bundles-256'")));
 }
 
 }  // namespace
