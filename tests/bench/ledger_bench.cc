@@ -19,8 +19,8 @@
 //   raw        a raw rocksdb::DB (one column family, 64 MiB write buffers, no compression): each
 //              group is one WriteBatch of 8-byte big-endian index keys and the entries, synced;
 //   raw-full   (--raw-full) the same, but with every key the ledger writes for a group (entry
-//              bundles, person index rows, one hash blob of the right size, a checkpoint-sized value), so
-//              that the ledger's storage cost and its CPU cost can be told apart;
+//              bundles, person index rows, one hash blob of the right size, a checkpoint-sized
+//              value), so that the ledger's storage cost and its CPU cost can be told apart;
 //   ledger     Ledger::Append of each group from threads[0] threads;
 //   open       the ledger closed and reopened, twice (the first replays RocksDB's WAL), and with
 //              --drop-caches (root only) once more after Verify, with a cold page cache;
