@@ -464,11 +464,22 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
 
 absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
   if (!bundled_) return storage_->Get(EntryKey(index));
-  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
-                       storage_->Floor(EntryKey(BundleStart(index)), EntryKey(index)));
-  if (!found) return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
-  const int64_t start = DecodeIndexKey(kEntryPrefix, found->key).value_or(index);
-  absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(found->value);
+  // Most bundles start at a multiple of kBundleEntries (all but the first of each group), so a
+  // point read of that key, which RocksDB's filters and file ranges make cheap, usually finds
+  // the entry; else its bundle starts later, at its group's first entry: one floor seek.
+  int64_t start = BundleStart(index);
+  absl::StatusOr<std::string> bundle = storage_->Get(EntryKey(start));
+  if (!bundle.ok() && !absl::IsNotFound(bundle.status())) return bundle.status();
+  absl::StatusOr<std::vector<std::string_view>> entries =
+      bundle.ok() ? SplitBundle(*bundle) : absl::NotFoundError("no bundle");
+  if (!bundle.ok() || (entries.ok() && index - start >= static_cast<int64_t>(entries->size()))) {
+    PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
+                         storage_->Floor(EntryKey(BundleStart(index)), EntryKey(index)));
+    if (!found) return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
+    start = DecodeIndexKey(kEntryPrefix, found->key).value_or(index);
+    bundle = std::move(found->value);
+    entries = SplitBundle(*bundle);
+  }
   if (!entries.ok()) {
     return AsDataLoss(entries.status(),
                       StrCat("the entry bundle at entry ", start, " is malformed"));
