@@ -29,6 +29,17 @@ absl::StatusOr<std::optional<KeyValue>> LastIndexKey(const Storage& storage, cha
   return storage.Floor(std::string(1, prefix), IndexKey(prefix, INT64_MAX));
 }
 
+// The entries of the bundle stored at entry `first`; DATA_LOSS naming it if it is malformed.
+absl::StatusOr<std::vector<std::string_view>> BundleEntries(int64_t first,
+                                                            std::string_view bundle) {
+  absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(bundle);
+  if (!entries.ok()) {
+    return AsDataLoss(entries.status(),
+                      StrCat("the entry bundle at entry ", first, " is malformed"));
+  }
+  return entries;
+}
+
 }  // namespace
 
 struct Ledger::Request {
@@ -356,25 +367,20 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   std::vector<std::string> person_keys;
   // Bundles of up to kBundleEntries entries, cut at each multiple of it and at the group's end:
   // one memtable insert for many entries (specs/ledger.md).
-  std::string bundle;
-  int64_t bundle_start = old_size;
+  BundleWriter bundles(
+      old_size, [&](std::string_view key, std::string_view bundle) { batch->Put(key, bundle); });
   for (const auto& r : group) {
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      if (!bundled_) {
-        batch->Put(EntryKey(index), r->entries[i]);
+      if (bundled_) {
+        bundles.Add(r->entries[i]);
       } else {
-        if (bundle.empty()) bundle_start = index;
-        AppendToBundle(&bundle, r->entries[i]);
-        if ((index + 1) % kBundleEntries == 0) {
-          batch->Put(EntryKey(bundle_start), bundle);
-          bundle.clear();
-        }
+        batch->Put(EntryKey(index), r->entries[i]);
       }
       person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
       next.Append(r->leaf_hashes[i], &stored);
     }
   }
-  if (!bundle.empty()) batch->Put(EntryKey(bundle_start), bundle);
+  bundles.Finish();
   // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
   // previous insert's position instead of searching from the top for each random key, which
   // more than halves the cost of a group's write (see the ledger benchmark).
@@ -464,30 +470,34 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
 
 absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
   if (!bundled_) return storage_->Get(EntryKey(index));
+  // The entry from the bundle stored at `first`; nullopt if that bundle ends before it.
+  const auto from_bundle =
+      [index](int64_t first,
+              std::string_view bundle) -> absl::StatusOr<std::optional<std::string>> {
+    PBL_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, BundleEntries(first, bundle));
+    if (index - first >= static_cast<int64_t>(entries.size())) return std::nullopt;
+    return std::string(entries[static_cast<size_t>(index - first)]);
+  };
   // Most bundles start at a multiple of kBundleEntries (all but the first of each group), so a
   // point read of that key, which RocksDB's filters and file ranges make cheap, usually finds
   // the entry; else its bundle starts later, at its group's first entry: one floor seek.
-  int64_t start = BundleStart(index);
-  absl::StatusOr<std::string> bundle = storage_->Get(EntryKey(start));
-  if (!bundle.ok() && !absl::IsNotFound(bundle.status())) return bundle.status();
-  absl::StatusOr<std::vector<std::string_view>> entries =
-      bundle.ok() ? SplitBundle(*bundle) : absl::NotFoundError("no bundle");
-  if (!bundle.ok() || (entries.ok() && index - start >= static_cast<int64_t>(entries->size()))) {
-    PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
-                         storage_->Floor(EntryKey(BundleStart(index)), EntryKey(index)));
-    if (!found) return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
-    start = DecodeIndexKey(kEntryPrefix, found->key).value_or(index);
-    bundle = std::move(found->value);
-    entries = SplitBundle(*bundle);
+  const int64_t aligned = BundleStart(index);
+  absl::StatusOr<std::string> bundle = storage_->Get(EntryKey(aligned));
+  if (bundle.ok()) {
+    PBL_ASSIGN_OR_RETURN(std::optional<std::string> entry, from_bundle(aligned, *bundle));
+    if (entry) return *std::move(entry);
+  } else if (!absl::IsNotFound(bundle.status())) {
+    return bundle.status();
   }
-  if (!entries.ok()) {
-    return AsDataLoss(entries.status(),
-                      StrCat("the entry bundle at entry ", start, " is malformed"));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
+                       storage_->Floor(EntryKey(aligned), EntryKey(index)));
+  if (found) {
+    PBL_ASSIGN_OR_RETURN(
+        std::optional<std::string> entry,
+        from_bundle(DecodeIndexKey(kEntryPrefix, found->key).value_or(index), found->value));
+    if (entry) return *std::move(entry);
   }
-  if (index - start >= static_cast<int64_t>(entries->size())) {
-    return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
-  }
-  return std::string((*entries)[static_cast<size_t>(index - start)]);
+  return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
 }
 
 absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
@@ -504,10 +514,9 @@ absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
       EntryKey(BundleStart(start)), EntryKey(end),
       [&](std::string_view key, std::string_view value) {
         const int64_t first = DecodeIndexKey(kEntryPrefix, key).value_or(-1);
-        absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(value);
+        absl::StatusOr<std::vector<std::string_view>> entries = BundleEntries(first, value);
         if (!entries.ok()) {
-          bad = AsDataLoss(entries.status(),
-                           StrCat("the entry bundle at entry ", first, " is malformed"));
+          bad = entries.status();
           return false;
         }
         const auto count = static_cast<int64_t>(entries->size());

@@ -45,6 +45,18 @@ void AppendToBundle(std::string* bundle, std::string_view entry) {
   bundle->append(entry);
 }
 
+void BundleWriter::Add(std::string_view entry) {
+  if (bundle_.empty()) start_ = next_;
+  AppendToBundle(&bundle_, entry);
+  if (++next_ % kBundleEntries == 0) Finish();
+}
+
+void BundleWriter::Finish() {
+  if (bundle_.empty()) return;
+  put_(EntryKey(start_), bundle_);
+  bundle_.clear();
+}
+
 absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundle) {
   std::vector<std::string_view> entries;
   while (!bundle.empty()) {

@@ -5,9 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -38,6 +40,21 @@ inline constexpr int64_t BundleStart(int64_t index) { return index - index % kBu
 inline constexpr std::string_view kLayoutKey = "f";
 inline constexpr std::string_view kLayoutBundles = "pbl-log/entry-bundles-16";
 void AppendToBundle(std::string* bundle, std::string_view entry);
+// Cuts consecutive entries, from index `first` on, into bundles: one ends at each multiple of
+// kBundleEntries and at Finish(). Each bundle goes to `put` with its key.
+class BundleWriter {
+ public:
+  using Put = std::function<void(std::string_view key, std::string_view bundle)>;
+  BundleWriter(int64_t first, Put put) : next_(first), start_(first), put_(std::move(put)) {}
+  void Add(std::string_view entry);
+  void Finish();
+
+ private:
+  int64_t next_;   // the index of the next entry added
+  int64_t start_;  // the index of the first entry of `bundle_`
+  std::string bundle_;
+  Put put_;
+};
 // The entries of a bundle, in order (views into `bundle`). DATA_LOSS if it is not a sequence
 // of 1 to kBundleEntries non-empty length-prefixed entries filling it exactly.
 absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundle);

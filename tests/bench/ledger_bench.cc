@@ -431,18 +431,14 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
       [&](Batch batch) -> std::future<absl::StatusOr<int64_t>> {
         rocksdb::WriteBatch wb;
         const int64_t end = batch.first + static_cast<int64_t>(batch.entries.size());
-        std::string bundle;
-        int64_t bundle_start = batch.first;
+        // Entry bundles cut as the ledger cuts them (specs/ledger.md).
+        BundleWriter bundles(batch.first, [&](std::string_view key, std::string_view bundle) {
+          wb.Put(ToSlice(key), ToSlice(bundle));
+        });
         for (size_t i = 0; i < batch.entries.size(); ++i) {
           const int64_t index = batch.first + static_cast<int64_t>(i);
           if (full) {
-            // Entry bundles cut as the ledger cuts them (specs/ledger.md).
-            if (bundle.empty()) bundle_start = index;
-            AppendToBundle(&bundle, batch.entries[i]);
-            if ((index + 1) % kBundleEntries == 0 || index + 1 == end) {
-              wb.Put(ToSlice(EntryKey(bundle_start)), ToSlice(bundle));
-              bundle.clear();
-            }
+            bundles.Add(batch.entries[i]);
             wb.Put(ToSlice(batch.person_keys[i]), rocksdb::Slice());
           } else {
             char key[8];
@@ -453,6 +449,7 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
           }
         }
         if (full) {
+          bundles.Finish();
           const int64_t first_stored = crypto::StoredHashCount(batch.first);
           const std::string blob(
               static_cast<size_t>(crypto::StoredHashCount(end) - first_stored) * crypto::kHashBytes,

@@ -154,19 +154,24 @@ class RawDb {
     for (const std::string& e : entries) AppendToBundle(&bundle, e);
     return bundle;
   }
-  // The greatest bundle key not above entry `index`, and that bundle's entries.
-  std::pair<std::string, std::vector<std::string>> LocateEntry(int64_t index) {
-    const std::string key = EntryKey(index);
+  // The greatest key not above `key` in its family, with its value, as the ledger's floor reads
+  // find it; nullopt if there is none.
+  std::optional<std::pair<std::string, std::string>> Floor(const std::string& key) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(key)));
     it->SeekForPrev(Slice(key));
-    if (!it->Valid()) return {};
-    absl::StatusOr<std::vector<std::string_view>> entries =
-        SplitBundle(std::string_view(it->value().data(), it->value().size()));
+    if (!it->Valid()) return std::nullopt;
+    return std::pair(it->key().ToString(), it->value().ToString());
+  }
+  // The greatest bundle key not above entry `index`, and that bundle's entries.
+  std::pair<std::string, std::vector<std::string>> LocateEntry(int64_t index) {
+    const auto found = Floor(EntryKey(index));
+    if (!found) return {};
+    absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(found->second);
     if (!entries.ok()) {
       Keep(rocksdb::Status::Corruption("the bundle does not split"));
       return {};
     }
-    return {it->key().ToString(), std::vector<std::string>(entries->begin(), entries->end())};
+    return {found->first, std::vector<std::string>(entries->begin(), entries->end())};
   }
   rocksdb::ColumnFamilyHandle* Family(std::string_view key) {
     if (key == kLayoutKey) return db_->DefaultColumnFamily();
@@ -185,16 +190,14 @@ class RawDb {
 
   // The key of the blob holding a stored hash, and the hash's offset in it.
   std::pair<std::string, size_t> LocateStoredHash(int64_t stored_index) {
-    const std::string key = HashBlobKey(stored_index);
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Family(key)));
-    it->SeekForPrev(Slice(key));
+    const auto found = Floor(HashBlobKey(stored_index));
     const std::optional<int64_t> start =
-        it->Valid() ? DecodeIndexKey(kHashPrefix, it->key().ToString()) : std::nullopt;
+        found ? DecodeIndexKey(kHashPrefix, found->first) : std::nullopt;
     if (!start) {
       Keep(rocksdb::Status::NotFound("no hash blob holds the stored hash"));
       return {"", 0};
     }
-    return {it->key().ToString(), static_cast<size_t>(stored_index - *start) * crypto::kHashBytes};
+    return {found->first, static_cast<size_t>(stored_index - *start) * crypto::kHashBytes};
   }
 
   rocksdb::Status status_;
