@@ -21,12 +21,13 @@
 #include "cli/command_registry.h"
 #include "cli/connection.h"
 #include "cli/exit_codes.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "crypto/base/toml_reader.h"
 #include "crypto/encoding.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/calendar.h"
-#include "ledger/rules.h"
-#include "ledger/toml_reader.h"
+#include "crypto/note_verifiers.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/rules.h"
 
 namespace pbl::cli {
 

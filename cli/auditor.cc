@@ -13,12 +13,14 @@
 #include <set>
 #include <sstream>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entry_validation.h"
-#include "ledger/scheme.h"
-#include "ledger/transfer_plan.h"
+#include "ledger/domain/entry_validation.h"
+#include "ledger/domain/month_ranges.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/scheme.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/log.h"
 
 namespace pbl::cli {
@@ -1185,7 +1187,7 @@ void TransferChecker::CheckPersonMonths(const std::string& person, ledger::Schem
           *options_.rules, person, it->second, *ledger::ParseSchemeId(scheme), options_.as_of);
       if (!e.ok()) {
         Add("rules-refuse", t, log.name, {},
-            StrCat("the rules cannot count the months of ", rpc::MaskPersonId(person), " in ",
+            StrCat("the rules cannot count the months of ", ledger::MaskPersonId(person), " in ",
                    scheme, " at ", log.name, ": ", ToStd(e.status().message())));
         continue;
       }
@@ -1205,7 +1207,7 @@ void TransferChecker::CheckPersonMonths(const std::string& person, ledger::Schem
   f.node = places.front().substr(0, places.front().find(' '));
   f.transfer_id = t.id;
   for (const Credit& c : credits) f.entries.push_back(c.transfer_in);
-  f.message = StrCat(twice.size(), " months of ", rpc::MaskPersonId(person), " in ",
+  f.message = StrCat(twice.size(), " months of ", ledger::MaskPersonId(person), " in ",
                      ledger::SchemeKindName(kind), " are counted in two places, first ",
                      ledger::FormatMonth(twice.front()), " at ", text);
   report_->findings.push_back(std::move(f));

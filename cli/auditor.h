@@ -26,9 +26,9 @@
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
-#include "ledger/calendar.h"
-#include "ledger/entitlement.h"
-#include "ledger/rules.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/rules.h"
 #include "pbl/v1/entry.pb.h"
 #include "rpc/client.h"
 

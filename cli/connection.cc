@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "cli/exit_codes.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/toml_reader.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "crypto/base/toml_reader.h"
 
 namespace pbl::cli {
 

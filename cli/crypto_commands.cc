@@ -11,14 +11,15 @@
 #include "absl/status/statusor.h"
 #include "cli/command_registry.h"
 #include "cli/exit_codes.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
 #include "crypto/encoding.h"
 #include "crypto/key_file.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
+#include "crypto/note_verifiers.h"
 #include "crypto/tlog_proof.h"
 
 namespace pbl::cli {

@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/money.h"
-#include "ledger/person_id.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/money.h"
+#include "ledger/domain/person_id.h"
 
 namespace pbl::cli {
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "ledger/calendar.h"
-#include "ledger/scheme.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/scheme.h"
 #include "pbl/v1/entry.pb.h"
 
 namespace pbl::cli {

@@ -2,9 +2,10 @@
 
 #include <set>
 
-#include "crypto/strings.h"
-#include "ledger/money.h"
-#include "ledger/transfer_plan.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/money.h"
+#include "ledger/domain/month_ranges.h"
+#include "ledger/domain/transfer_plan.h"
 
 namespace pbl::cli {
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "ledger/rules.h"
+#include "ledger/domain/rules.h"
 #include "pbl/v1/entry.pb.h"
 #include "pbl/v1/node.pb.h"
 

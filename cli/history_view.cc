@@ -7,11 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/calendar.h"
-#include "ledger/money.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/money.h"
 
 namespace pbl::cli {
 

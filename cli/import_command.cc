@@ -26,9 +26,9 @@
 #include "cli/connection.h"
 #include "cli/csv_import.h"
 #include "cli/exit_codes.h"
+#include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
 #include "crypto/note.h"
-#include "crypto/strings.h"
 
 namespace pbl::cli {
 

@@ -9,8 +9,8 @@
 #include "cli/connection.h"
 #include "cli/exit_codes.h"
 #include "cli/figures_view.h"
-#include "crypto/strings.h"
-#include "ledger/rules.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/rules.h"
 
 namespace pbl::cli {
 

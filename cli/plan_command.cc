@@ -10,12 +10,12 @@
 #include "cli/csv_import.h"
 #include "cli/exit_codes.h"
 #include "cli/figures_view.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entitlement.h"
-#include "ledger/money.h"
-#include "ledger/rules.h"
-#include "ledger/transfer_plan.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/money.h"
+#include "ledger/domain/rules.h"
+#include "ledger/domain/transfer_plan.h"
 
 namespace pbl::cli {
 

@@ -19,11 +19,12 @@
 #include "cli/exit_codes.h"
 #include "cli/history_view.h"
 #include "cli/statement_file.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/note.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/money.h"
+#include "crypto/note_verifiers.h"
+#include "ledger/domain/money.h"
 
 namespace pbl::cli {
 

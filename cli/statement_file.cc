@@ -4,11 +4,11 @@
 #include <optional>
 #include <utility>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/person_id.h"
+#include "ledger/domain/person_id.h"
 #include "rpc/proofs.h"
 
 namespace pbl::cli {

@@ -3,10 +3,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::crypto {
 

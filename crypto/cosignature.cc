@@ -3,9 +3,9 @@
 #include <limits>
 
 #include "absl/status/status.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::crypto {
 

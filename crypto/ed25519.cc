@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::crypto {
 

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::crypto {
 

@@ -9,10 +9,10 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/note.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::crypto {
 

@@ -5,8 +5,8 @@
 #include <cassert>
 
 #include "absl/status/status.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::crypto {
 

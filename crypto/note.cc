@@ -4,11 +4,10 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "crypto/cosignature.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::crypto {
 
@@ -325,18 +324,6 @@ std::string FormatVerifierKey(std::string_view name, uint8_t type, const Ed25519
   std::string material(1, static_cast<char>(type));
   material.append(key.begin(), key.end());
   return StrCat(name, "+", FormatKeyId(ComputeKeyId(name, type, key)), "+", Base64Encode(material));
-}
-
-std::unique_ptr<NoteVerifier> MakeNoteVerifier(const VerifierKey& key) {
-  if (key.type == kSignatureTypeCosignatureV1) {
-    return std::make_unique<CosignatureVerifier>(key.name, key.public_key);
-  }
-  return std::make_unique<Ed25519NoteVerifier>(key.name, key.public_key);
-}
-
-absl::StatusOr<std::unique_ptr<NoteVerifier>> NewNoteVerifier(std::string_view vkey) {
-  PBL_ASSIGN_OR_RETURN(VerifierKey key, ParseVerifierKey(vkey));
-  return MakeNoteVerifier(key);
 }
 
 }  // namespace pbl::crypto

@@ -136,9 +136,6 @@ absl::StatusOr<KeyStringParts> SplitKeyString(std::string_view text, std::string
 // key ID must equal the one computed from the key. INVALID_ARGUMENT naming the bad part.
 absl::StatusOr<VerifierKey> ParseVerifierKey(std::string_view vkey);
 std::string FormatVerifierKey(std::string_view name, uint8_t type, const Ed25519PublicKey& key);
-// A verifier for a parsed key of either supported type.
-std::unique_ptr<NoteVerifier> MakeNoteVerifier(const VerifierKey& key);
-absl::StatusOr<std::unique_ptr<NoteVerifier>> NewNoteVerifier(std::string_view vkey);
 
 // Signs `text` with every signer and returns the complete signed note.
 absl::StatusOr<std::string> SignNote(std::string_view text,

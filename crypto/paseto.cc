@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::crypto {
 namespace {

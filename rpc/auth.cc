@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::rpc {
 

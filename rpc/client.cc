@@ -10,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "rpc/grpc_status.h"
 

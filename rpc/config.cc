@@ -17,23 +17,18 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "crypto/base/toml_reader.h"
 #include "crypto/note.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/log_format.h"
-#include "ledger/scheme.h"
-#include "ledger/toml_reader.h"
+#include "ledger/domain/scheme.h"
+#include "ledger/log/log_format.h"
 
 namespace pbl::rpc {
 
 namespace {
 
-using ledger::ErrorAt;
-using ledger::LineOf;
-using ledger::Quote;
-using ledger::TableReader;
-using Item = ledger::TomlItem;
-using ledger::TypeName;
+using Item = TomlItem;
 
 // Bounds on what the file may hold (specs/node-config.md lists them).
 constexpr size_t kConfigFileBytesMax = size_t{1} << 20;
@@ -197,7 +192,7 @@ absl::StatusOr<std::string> Path(const TableReader& table, std::string_view key,
   return (std::filesystem::path(base_dir) / path).string();
 }
 
-absl::StatusOr<std::string> CommonName(std::string_view file, const ledger::TomlItem& item) {
+absl::StatusOr<std::string> CommonName(std::string_view file, const TomlItem& item) {
   if (item.value.empty()) return ErrorAt(file, item.line, StrCat(item.name, " is empty"));
   if (item.value.size() > kCommonNameBytesMax || !IsPrintableAscii(item.value)) {
     return ErrorAt(
@@ -229,7 +224,7 @@ class Claims {
  public:
   explicit Claims(std::string_view rule) : rule_(rule) {}
 
-  absl::Status Claim(std::string_view file, const ledger::TomlItem& item) {
+  absl::Status Claim(std::string_view file, const TomlItem& item) {
     const auto [first, inserted] =
         first_.emplace(item.value, StrCat(item.name, " (line ", item.line, ")"));
     if (inserted) return absl::OkStatus();
@@ -258,10 +253,10 @@ struct AllClaims {
 // A list of valid scheme ids, each claimed.
 absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::string_view key,
                                                  Claims* claims) {
-  PBL_ASSIGN_OR_RETURN(const std::vector<ledger::TomlItem> items,
+  PBL_ASSIGN_OR_RETURN(const std::vector<TomlItem> items,
                        table.StringList(key, kSchemesMax, kSchemeIdBytesMax));
   std::vector<std::string> schemes;
-  for (const ledger::TomlItem& item : items) {
+  for (const TomlItem& item : items) {
     const absl::StatusOr<ledger::SchemeId> parsed = ledger::ParseSchemeId(item.value);
     if (!parsed.ok()) {
       return ErrorAt(table.file(), item.line, StrCat(item.name, ": ", parsed.status().message()));
@@ -276,10 +271,10 @@ absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::
 absl::StatusOr<std::vector<std::string>> CommonNames(const TableReader& table, std::string_view key,
                                                      Claims* claims) {
   if (!table.Has(key)) return std::vector<std::string>();
-  PBL_ASSIGN_OR_RETURN(const std::vector<ledger::TomlItem> items,
+  PBL_ASSIGN_OR_RETURN(const std::vector<TomlItem> items,
                        table.StringList(key, kAccessNamesMax, kCommonNameBytesMax + 1));
   std::vector<std::string> names;
-  for (const ledger::TomlItem& item : items) {
+  for (const TomlItem& item : items) {
     PBL_ASSIGN_OR_RETURN(std::string name, CommonName(table.file(), item));
     PBL_RETURN_IF_ERROR(claims->Claim(table.file(), item));
     names.push_back(std::move(name));

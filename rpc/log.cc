@@ -5,12 +5,6 @@
 
 namespace pbl::rpc {
 
-std::string MaskPersonId(std::string_view person_id) {
-  if (person_id.size() <= 8) return std::string(person_id.size(), '*');
-  return std::string(person_id.substr(0, 6)) + std::string(person_id.size() - 8, '*') +
-         std::string(person_id.substr(person_id.size() - 2));
-}
-
 void InitLogging(std::string_view node_id) {
   auto logger = spdlog::stderr_logger_mt("pbld");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l node=" + std::string(node_id) + " %v",

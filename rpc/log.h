@@ -1,5 +1,6 @@
 // The node's structured log (spdlog, one line per event, key=value fields). Person ids are never
-// printed in full: MaskPersonId keeps the region and the last two characters.
+// printed in full: ledger::MaskPersonId (ledger/domain/person_id.h) keeps the region and the
+// last two characters.
 #ifndef PBL_RPC_LOG_H_
 #define PBL_RPC_LOG_H_
 
@@ -7,9 +8,6 @@
 #include <string_view>
 
 namespace pbl::rpc {
-
-// "310104********12X" style: the 6-digit region, then asterisks, then the last 2 characters.
-std::string MaskPersonId(std::string_view person_id);
 
 // Sets up the process-wide logger: to stderr, with the node id in every line.
 void InitLogging(std::string_view node_id);

@@ -9,7 +9,7 @@
 
 #include <mutex>
 
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::rpc {
 

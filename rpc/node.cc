@@ -12,11 +12,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/key_file.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/ledger.h"
-#include "ledger/rules.h"
+#include "crypto/note_verifiers.h"
+#include "ledger/domain/rules.h"
+#include "ledger/log/ledger.h"
 #include "rpc/auth.h"
 #include "rpc/log.h"
 #include "rpc/metrics.h"

@@ -3,9 +3,9 @@
 #include <string_view>
 #include <utility>
 
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entry_validation.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entry_validation.h"
 #include "rpc/peers.h"
 #include "rpc/proofs.h"
 

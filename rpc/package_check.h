@@ -11,7 +11,7 @@
 #include "crypto/checkpoint.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
-#include "ledger/entitlement.h"
+#include "ledger/domain/entitlement.h"
 #include "pbl/v1/node.pb.h"
 
 namespace pbl::rpc {

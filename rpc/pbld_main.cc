@@ -3,7 +3,7 @@
 #include <iostream>
 #include <thread>
 
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 #include "rpc/config.h"
 #include "rpc/log.h"
 #include "rpc/node.h"

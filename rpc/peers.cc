@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-#include "crypto/strings.h"
+#include "crypto/base/strings.h"
 #include "rpc/grpc_status.h"
 
 namespace pbl::rpc {

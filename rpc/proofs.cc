@@ -2,9 +2,9 @@
 
 #include <vector>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/merkle.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
 
 namespace pbl::rpc {
 

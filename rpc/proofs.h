@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "crypto/checkpoint.h"
 #include "crypto/note.h"
-#include "ledger/ledger.h"
+#include "ledger/log/ledger.h"
 #include "pbl/v1/node.pb.h"
 
 namespace pbl::rpc {

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entitlement.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/person_id.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/person_id.h"
 #include "rpc/grpc_status.h"
 #include "rpc/log.h"
 #include "rpc/metrics.h"
@@ -393,7 +393,7 @@ grpc::Status TokenServiceImpl::IssueWorkerToken(grpc::ServerContext* context,
         PBL_ASSIGN_OR_RETURN(*response->mutable_token(),
                              c_->tokens->Issue(request->person_id(), now, ttl_s * 1000));
         response->set_expires_unix_ms(now + ttl_s * 1000);
-        LogInfo("worker_token_issued", StrCat("person=", MaskPersonId(request->person_id()),
+        LogInfo("worker_token_issued", StrCat("person=", ledger::MaskPersonId(request->person_id()),
                                               " by=", caller.identity, " ttl_s=", ttl_s));
         return absl::OkStatus();
       });

@@ -1,7 +1,7 @@
 #include "rpc/transfer_store.h"
 
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 
 namespace pbl::rpc {
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "ledger/storage.h"
+#include "ledger/log/storage.h"
 #include "pbl/v1/node.pb.h"
 
 namespace pbl::rpc {

@@ -5,12 +5,12 @@
 #include <chrono>
 #include <random>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/short_hash.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/person_id.h"
-#include "ledger/transfer_plan.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/log.h"
 #include "rpc/metrics.h"
 
@@ -281,7 +281,7 @@ absl::StatusOr<v1::TransferStatus> TransferManager::Start(const v1::StartTransfe
       PBL_RETURN_IF_ERROR(SaveLogged(record));
       NoteState(v1::TRANSFER_STATE_UNSPECIFIED, v1::TRANSFER_STATE_REQUESTED);
       LogInfo("transfer_requested",
-              StrCat("transfer=", id, " person=", MaskPersonId(status.person_id())));
+              StrCat("transfer=", id, " person=", ledger::MaskPersonId(status.person_id())));
     }
   }
   if (const absl::Status s = AdvanceDestination(id); !s.ok()) {

@@ -30,9 +30,9 @@
 
 #include "absl/status/statusor.h"
 #include "crypto/ed25519.h"
-#include "ledger/entitlement.h"
-#include "ledger/ledger.h"
-#include "ledger/rules.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/rules.h"
+#include "ledger/log/ledger.h"
 #include "pbl/v1/node.pb.h"
 #include "rpc/config.h"
 #include "rpc/peers.h"

@@ -1,9 +1,10 @@
 // TransferManager, destination side: verifying the source's package, crediting, the receipt,
 // and answering the source's Resolve.
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/transfer_plan.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/log.h"
 #include "rpc/package_check.h"
 #include "rpc/proofs.h"
@@ -111,7 +112,7 @@ absl::Status TransferManager::Credit(v1::TransferRecord record,
   PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_REQUESTED, v1::TRANSFER_STATE_CREDITED);
   LogInfo("transfer_credited",
-          StrCat("transfer=", s.transfer_id(), " person=", MaskPersonId(s.person_id()),
+          StrCat("transfer=", s.transfer_id(), " person=", ledger::MaskPersonId(s.person_id()),
                  " index=", appended.first_index));
   return absl::OkStatus();
 }

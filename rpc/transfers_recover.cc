@@ -1,8 +1,8 @@
 // TransferManager: finishing, from the log, the steps a crash interrupted. A record with
 // logged = false was written just before its step's log entry; the log says whether the entry
 // made it.
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "rpc/log.h"
 #include "rpc/transfers.h"
 

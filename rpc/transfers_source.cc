@@ -2,11 +2,11 @@
 // record transfer_out), Abort, and resolving a transfer past its deadline.
 #include <algorithm>
 
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/person_id.h"
-#include "ledger/transfer_plan.h"
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/log.h"
 #include "rpc/package_check.h"
 #include "rpc/proofs.h"
@@ -153,8 +153,8 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::Initiate(const v1::PrepareR
   record.set_initiated_tree_size(static_cast<uint64_t>(appended.tree_size));
   PBL_RETURN_IF_ERROR(SaveLogged(record));
   NoteState(v1::TRANSFER_STATE_UNSPECIFIED, v1::TRANSFER_STATE_INITIATED);
-  LogInfo("transfer_initiated", StrCat("transfer=", s.transfer_id(),
-                                       " person=", MaskPersonId(s.person_id()), " to=", caller));
+  LogInfo("transfer_initiated", StrCat("transfer=", s.transfer_id(), " person=",
+                                       ledger::MaskPersonId(s.person_id()), " to=", caller));
   return response;
 }
 

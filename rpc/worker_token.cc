@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
 #include "crypto/paseto.h"
-#include "crypto/status_macros.h"
-#include "crypto/strings.h"
-#include "ledger/calendar.h"
-#include "ledger/person_id.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/person_id.h"
 
 namespace pbl::rpc {
 

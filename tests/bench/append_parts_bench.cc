@@ -11,8 +11,8 @@
 
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
-#include "ledger/entry_validation.h"
-#include "ledger/log_format.h"
+#include "ledger/domain/entry_validation.h"
+#include "ledger/log/log_format.h"
 #include "pbl/v1/entry.pb.h"
 #include "tests/testing/entries.h"
 

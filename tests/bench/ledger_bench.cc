@@ -65,13 +65,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/base/strings.h"
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
-#include "crypto/strings.h"
-#include "ledger/ledger.h"
-#include "ledger/log_format.h"
-#include "ledger/storage.h"
+#include "ledger/log/ledger.h"
+#include "ledger/log/log_format.h"
+#include "ledger/log/storage.h"
 #include "tests/testing/entries.h"
 
 namespace pbl::ledger {

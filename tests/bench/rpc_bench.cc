@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "crypto/key_file.h"
-#include "ledger/ledger.h"
+#include "ledger/log/ledger.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/entries.h"
 

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <string>
 
-#include "ledger/entitlement.h"
-#include "ledger/person_id.h"
-#include "ledger/transfer_plan.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/transfer_plan.h"
 
 namespace pbl::ledger {
 namespace {

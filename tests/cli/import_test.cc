@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
 #include "crypto/note.h"
-#include "crypto/strings.h"
-#include "ledger/money.h"
+#include "ledger/domain/money.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/subprocess.h"
 

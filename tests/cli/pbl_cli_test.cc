@@ -88,7 +88,7 @@ TEST_F(PblCliTest, KeygenNeverOverwritesAKey) {
 
 TEST_F(PblCliTest, CheckpointOverGoVectorEntriesHasGoRootAndVerifies) {
   const std::string vkey = KeyAndCheckpoint();
-  // The root of the 7 entries as computed by Go's sumdb/tlog (shared/vectors/tlog/size-7).
+  // The root of the 7 entries as computed by Go's sumdb/tlog (tests/vectors/tlog/size-7).
   EXPECT_THAT(Read("cp.txt"), HasSubstr("\n7\n6xrlqZKCcVqrZ8hrFd0did+Wiu6fEA3e3uyGrUoO774=\n"));
   RunResult r = Pbl({"checkpoint", "verify", "--vkey", vkey, "cp.txt"});
   EXPECT_EQ(r.exit_code, 0) << r.err;

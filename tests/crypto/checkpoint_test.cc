@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crypto/base/strings.h"
 #include "crypto/encoding.h"
-#include "crypto/strings.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

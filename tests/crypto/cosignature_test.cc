@@ -6,6 +6,7 @@
 
 #include "crypto/checkpoint.h"
 #include "crypto/encoding.h"
+#include "crypto/note_verifiers.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

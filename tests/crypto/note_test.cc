@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/key_file.h"
+#include "crypto/note_verifiers.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

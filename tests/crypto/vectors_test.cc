@@ -1,4 +1,4 @@
-// The shared vectors in ../shared/vectors/tlog were made by Go's golang.org/x/mod/sumdb/tlog and
+// The vectors in tests/vectors/tlog were made by Go's golang.org/x/mod/sumdb/tlog and
 // sumdb/note, not by this project. Every value must be reproduced and verified by our code, and
 // every value must stop verifying once one bit, the size or the index is changed.
 #include <gmock/gmock.h>
@@ -13,6 +13,7 @@
 #include "crypto/encoding.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
+#include "crypto/note_verifiers.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::crypto {

@@ -25,7 +25,7 @@
 namespace pbl::crypto {
 namespace {
 
-// The log of /work/shared/vectors/tlog/size-7 (signed by Go's sumdb/note), so that its signed
+// The log of tests/vectors/tlog/size-7 (signed by Go's sumdb/note), so that its signed
 // checkpoint in the seed corpus reaches the success path of OpenCheckpoint.
 constexpr std::string_view kLogName = "example.org/benefit-ledger/test";
 constexpr Ed25519PublicKey kLogPublicKey = {

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "crypto/base/strings.h"
 #include "crypto/note.h"
-#include "crypto/strings.h"
-#include "ledger/log_format.h"
-#include "ledger/scheme.h"
+#include "ledger/domain/scheme.h"
+#include "ledger/log/log_format.h"
 #include "rpc/config.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "cli/csv_import.h"
-#include "ledger/calendar.h"
-#include "ledger/entry_validation.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/entry_validation.h"
 #include "pbl/v1/entry.pb.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -21,12 +21,11 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/stubs/logging.h"
-#include "ledger/calendar.h"
-#include "ledger/entry_body_validation.h"
-#include "ledger/entry_validation.h"
-#include "ledger/log_format.h"
-#include "ledger/person_id.h"
-#include "ledger/scheme.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/entry_body_validation.h"
+#include "ledger/domain/entry_validation.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/scheme.h"
 #include "pbl/v1/entry.pb.h"
 #include "tests/fuzz/fuzz_check.h"
 

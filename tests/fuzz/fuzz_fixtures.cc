@@ -7,12 +7,12 @@
 #include <utility>
 
 #include "crypto/encoding.h"
-#include "ledger/calendar.h"
-#include "ledger/entitlement.h"
-#include "ledger/person_id.h"
-#include "ledger/rules.h"
-#include "ledger/scheme.h"
-#include "ledger/transfer_plan.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/entitlement.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/domain/rules.h"
+#include "ledger/domain/scheme.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/peers.h"
 #include "rpc/transfers.h"
 #include "tests/fuzz/fuzz_check.h"

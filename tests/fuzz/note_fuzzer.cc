@@ -20,6 +20,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/note.h"
+#include "crypto/note_verifiers.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace pbl::crypto {

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "crypto/strings.h"
-#include "ledger/calendar.h"
-#include "ledger/rules.h"
-#include "ledger/scheme.h"
+#include "crypto/base/strings.h"
+#include "ledger/domain/calendar.h"
+#include "ledger/domain/rules.h"
+#include "ledger/domain/scheme.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace pbl::ledger {

@@ -25,10 +25,10 @@
 
 #include "absl/status/status.h"
 #include "cli/statement_file.h"
+#include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
 #include "crypto/note.h"
-#include "crypto/strings.h"
 #include "google/protobuf/stubs/logging.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_fixtures.h"

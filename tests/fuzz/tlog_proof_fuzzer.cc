@@ -35,7 +35,7 @@ namespace {
 constexpr int kRealTreeLeavesMax = 48;
 constexpr int kArbitraryProofHashesMax = kTreeLevelsMax + 4;  // a few past any valid length
 
-// The size-7 log of /work/shared/vectors/tlog (made by Go's sumdb packages), whose signed
+// The size-7 log of tests/vectors/tlog (made by Go's sumdb packages), whose signed
 // checkpoint and inclusion proof for entry 0 are in the seed corpus.
 constexpr std::string_view kLogName = "example.org/benefit-ledger/test";
 constexpr Ed25519PublicKey kLogPublicKey = {

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
+#include "crypto/note_verifiers.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace pbl::crypto {

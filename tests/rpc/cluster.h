@@ -20,7 +20,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/key_file.h"
 #include "crypto/note.h"
-#include "ledger/person_id.h"
+#include "ledger/domain/person_id.h"
 #include "pbl/v1/entry.pb.h"
 #include "rpc/client.h"
 #include "tests/testing/node_harness.h"

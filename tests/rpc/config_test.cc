@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/base/strings.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
-#include "crypto/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 

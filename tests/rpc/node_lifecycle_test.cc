@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "ledger/ledger.h"
-#include "ledger/storage.h"
+#include "ledger/log/ledger.h"
+#include "ledger/log/storage.h"
 #include "rpc/peers.h"
 #include "rpc/transfer_store.h"
 #include "rpc/transfers.h"

@@ -7,7 +7,8 @@
 
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
-#include "ledger/transfer_plan.h"
+#include "crypto/note_verifiers.h"
+#include "ledger/domain/transfer_plan.h"
 #include "rpc/proofs.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/status_matchers.h"

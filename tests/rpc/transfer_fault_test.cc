@@ -16,7 +16,8 @@
 #include <random>
 #include <thread>
 
-#include "ledger/transfer_plan.h"
+#include "ledger/domain/month_ranges.h"
+#include "ledger/domain/transfer_plan.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/status_matchers.h"
 

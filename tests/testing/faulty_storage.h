@@ -24,7 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "ledger/storage.h"
+#include "ledger/log/storage.h"
 
 namespace pbl::testing {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "ledger/entitlement.h"
+#include "ledger/domain/entitlement.h"
 #include "pbl/v1/entry.pb.h"
 
 namespace pbl::testing {

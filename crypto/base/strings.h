@@ -1,0 +1,57 @@
+// StrCat / StrAppend for every layer.
+//
+// Debian 12's abseil is built with its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW is
+// 0), so absl::StrCat does not take std::string_view. These small versions take std::string,
+// std::string_view, C strings, absl::string_view (status messages), chars and integers.
+// Header-only; thread-safe.
+#ifndef PBL_CRYPTO_BASE_STRINGS_H_
+#define PBL_CRYPTO_BASE_STRINGS_H_
+
+#include <charconv>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "absl/strings/string_view.h"
+
+namespace pbl {
+
+namespace strings_internal {
+
+template <typename T>
+void AppendPiece(std::string* out, const T& piece) {
+  if constexpr (std::is_same_v<T, absl::string_view>) {
+    out->append(piece.data(), piece.size());
+  } else if constexpr (std::is_same_v<T, char>) {
+    out->push_back(piece);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    out->append(piece ? "true" : "false");
+  } else if constexpr (std::is_integral_v<T>) {
+    char buffer[24];
+    const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof(buffer), piece);
+    out->append(buffer, static_cast<size_t>(r.ptr - buffer));
+  } else {
+    out->append(std::string_view(piece));
+  }
+}
+
+}  // namespace strings_internal
+
+template <typename... Pieces>
+void StrAppend(std::string* out, const Pieces&... pieces) {
+  (strings_internal::AppendPiece(out, pieces), ...);
+}
+
+template <typename... Pieces>
+std::string StrCat(const Pieces&... pieces) {
+  std::string out;
+  StrAppend(&out, pieces...);
+  return out;
+}
+
+// Converts abseil's string_view (status messages) to the standard one.
+inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace pbl
+
+#endif  // PBL_CRYPTO_BASE_STRINGS_H_

@@ -1,0 +1,635 @@
+#include "ledger/log/ledger.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <map>
+
+#include "crypto/base/status_macros.h"
+#include "crypto/base/strings.h"
+#include "crypto/checkpoint.h"
+#include "crypto/encoding.h"
+#include "ledger/domain/person_id.h"
+#include "ledger/log/log_format.h"
+
+namespace pbl::ledger {
+
+namespace {
+
+// The smallest key greater than every key that starts with `prefix` (whose last byte is not
+// 0xff, as none of the ledger's prefixes ends in one).
+std::string PrefixEnd(std::string prefix) {
+  assert(!prefix.empty() && static_cast<uint8_t>(prefix.back()) != 0xff);
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+// The last key under a one-byte index prefix, as (value, key).
+absl::StatusOr<std::optional<KeyValue>> LastIndexKey(const Storage& storage, char prefix) {
+  return storage.Floor(std::string(1, prefix), IndexKey(prefix, INT64_MAX));
+}
+
+// The entries of the bundle stored at entry `first`; DATA_LOSS naming it if it is malformed.
+absl::StatusOr<std::vector<std::string_view>> BundleEntries(int64_t first,
+                                                            std::string_view bundle) {
+  absl::StatusOr<std::vector<std::string_view>> entries = SplitBundle(bundle);
+  if (!entries.ok()) {
+    return AsDataLoss(entries.status(),
+                      StrCat("the entry bundle at entry ", first, " is malformed"));
+  }
+  return entries;
+}
+
+}  // namespace
+
+struct Ledger::Request {
+  std::vector<std::string> entries;
+  std::vector<EntryKeyFields> fields;
+  // Computed by the caller's thread, so that concurrent appenders hash in parallel.
+  std::vector<crypto::Hash> leaf_hashes;
+  std::promise<absl::StatusOr<AppendResult>> done;
+};
+
+// Reads stored hashes from the hash blobs: one floor seek per hash, reusing the blob of the
+// previous hash when it holds the next one too.
+// Reads stored hashes from the per-group hash blobs. With `cache`, the blobs read are kept (by
+// their first stored index) for the reader's lifetime, so that many proofs in one tree (a
+// statement, a transfer package) read each blob once; without, only the last blob is kept.
+class Ledger::HashReaderImpl : public crypto::HashReader {
+ public:
+  explicit HashReaderImpl(const Storage& storage, bool cache = false)
+      : storage_(storage), cache_(cache) {}
+
+  absl::Status ReadHashes(std::span<const int64_t> indexes,
+                          std::span<crypto::Hash> out) const override {
+    std::map<int64_t, std::string> local;
+    std::map<int64_t, std::string>& blobs = cache_ ? blobs_ : local;
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      const int64_t index = indexes[i];
+      PBL_ASSIGN_OR_RETURN(const std::string* blob, BlobHolding(index, blobs));
+      auto it = blobs.upper_bound(index);
+      --it;  // BlobHolding made sure one starts at or before index
+      std::memcpy(out[i].data(),
+                  blob->data() + static_cast<size_t>(index - it->first) * crypto::kHashBytes,
+                  crypto::kHashBytes);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static bool Holds(const std::map<int64_t, std::string>::const_iterator& it, int64_t index) {
+    return index >= it->first &&
+           (index - it->first) < static_cast<int64_t>(it->second.size() / crypto::kHashBytes);
+  }
+
+  absl::StatusOr<const std::string*> BlobHolding(int64_t index,
+                                                 std::map<int64_t, std::string>& blobs) const {
+    auto it = blobs.upper_bound(index);
+    if (it != blobs.begin() && Holds(std::prev(it), index)) return &std::prev(it)->second;
+    PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> kv,
+                         storage_.Floor(std::string(1, kHashPrefix), HashBlobKey(index)));
+    if (!kv) return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+    const std::optional<int64_t> start = DecodeIndexKey(kHashPrefix, kv->key);
+    if (!start || kv->value.empty() || kv->value.size() % crypto::kHashBytes != 0) {
+      return absl::DataLossError(StrCat("hash blob holding stored hash ", index, " is malformed (",
+                                        kv->value.size(), " bytes)"));
+    }
+    if (!cache_) blobs.clear();
+    it = blobs.insert_or_assign(*start, std::move(kv->value)).first;
+    if (!Holds(it, index)) {
+      return absl::OutOfRangeError(StrCat("stored hash ", index, " is not stored"));
+    }
+    return &it->second;
+  }
+
+  const Storage& storage_;
+  const bool cache_;
+  mutable std::map<int64_t, std::string> blobs_;  // with cache_: one reader, one thread
+};
+
+Ledger::Ledger(std::unique_ptr<Storage> storage, LedgerOptions options,
+               crypto::Ed25519NoteSigner signer)
+    : storage_(std::move(storage)),
+      options_(std::move(options)),
+      signer_(std::move(signer)),
+      verifier_(options_.origin, options_.key->public_key()),
+      hash_reader_(std::make_unique<HashReaderImpl>(*storage_)) {}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> storage,
+                                                     LedgerOptions options) {
+  if (storage == nullptr || options.key == nullptr) {
+    return absl::InvalidArgumentError("a ledger needs storage and a signing key");
+  }
+  PBL_ASSIGN_OR_RETURN(crypto::Ed25519NoteSigner signer,
+                       crypto::Ed25519NoteSigner::Create(options.origin, options.key));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(storage), std::move(options), signer));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_checkpoint,
+                       LastIndexKey(*ledger->storage_, kCheckpointPrefix));
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
+                       LastIndexKey(*ledger->storage_, kEntryPrefix));
+  absl::StatusOr<std::string> layout = ledger->storage_->Get(kLayoutKey);
+  if (layout.ok()) {
+    if (*layout != kLayoutBundles) {
+      return absl::FailedPreconditionError(
+          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles,
+                 "' and the one-entry-per-key layout of logs without a layout row"));
+    }
+  } else if (absl::IsNotFound(layout.status())) {
+    // A new log gets the layout row with its first checkpoint; an older one keeps its layout.
+    ledger->bundled_ = !last_checkpoint && !last_entry;
+  } else {
+    return layout.status();
+  }
+  if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
+  PBL_RETURN_IF_ERROR(ledger->LoadHead());
+  ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
+  ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
+  return ledger;
+}
+
+absl::Status Ledger::CreateEmptyLog() {
+  const crypto::Checkpoint cp{options_.origin, 0, crypto::EmptyTreeHash(), {}};
+  const crypto::NoteSigner* signers[] = {&signer_};
+  PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
+  std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
+  batch->Put(CheckpointKey(0), note);
+  if (bundled_) batch->Put(kLayoutKey, kLayoutBundles);
+  return storage_->Commit(*batch);
+}
+
+absl::Status Ledger::LoadHead() {
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_checkpoint,
+                       LastIndexKey(*storage_, kCheckpointPrefix));
+  if (!last_checkpoint) return absl::DataLossError("the log has entries but no checkpoint");
+  const std::optional<int64_t> size = DecodeIndexKey(kCheckpointPrefix, last_checkpoint->key);
+  absl::StatusOr<crypto::OpenedCheckpoint> opened =
+      crypto::OpenCheckpoint(last_checkpoint->value, verifier_);
+  if (!size || !opened.ok() || opened->checkpoint.size != *size) {
+    return absl::DataLossError(
+        StrCat("the latest checkpoint does not verify with this node's key: ",
+               opened.ok() ? std::string("its size is not its key's")
+                           : std::string(ToStd(opened.status().message()))));
+  }
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry, LastIndexKey(*storage_, kEntryPrefix));
+  int64_t entries = 0;
+  if (last_entry) {
+    entries = DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1;
+    if (bundled_) {
+      absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
+      if (!last.ok()) {
+        return AsDataLoss(last.status(), StrCat("the last entry bundle, at entry ", entries - 1,
+                                                ", is malformed"));
+      }
+      entries += static_cast<int64_t>(last->size()) - 1;
+    }
+  }
+  if (entries != *size) {
+    return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
+                                      " but the last entry key says ", entries, " entries"));
+  }
+  absl::StatusOr<crypto::MerkleFrontier> frontier =
+      crypto::MerkleFrontier::Load(*size, *hash_reader_);
+  if (!frontier.ok()) {
+    return AsDataLoss(frontier.status(), StrCat("cannot load the tree of size ", *size));
+  }
+  // The last hash blob must end exactly where the tree's stored hashes end: a blob past it would
+  // make every later append refuse to write.
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_blob, LastIndexKey(*storage_, kHashPrefix));
+  const int64_t blobs_end =
+      last_blob ? DecodeIndexKey(kHashPrefix, last_blob->key).value_or(-1) +
+                      static_cast<int64_t>(last_blob->value.size() / crypto::kHashBytes)
+                : 0;
+  if (blobs_end != crypto::StoredHashCount(*size)) {
+    return absl::DataLossError(StrCat("the hash blobs end at stored hash ", blobs_end,
+                                      " but a tree of ", *size, " entries has ",
+                                      crypto::StoredHashCount(*size)));
+  }
+  if (frontier->Root() != opened->checkpoint.root) {
+    return absl::DataLossError(
+        StrCat("the stored tree of size ", *size, " does not have the latest checkpoint's root"));
+  }
+  frontier_ = std::move(*frontier);
+  std::lock_guard lock(head_mu_);
+  head_ = LogHead{*size, opened->checkpoint.root, std::move(last_checkpoint->value)};
+  return absl::OkStatus();
+}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (sequencer_.joinable()) sequencer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+}
+
+LogHead Ledger::Head() const {
+  std::lock_guard lock(head_mu_);
+  return head_;
+}
+
+int64_t Ledger::HeadSize() const {
+  std::lock_guard lock(head_mu_);
+  return head_.size;
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
+  return AppendAsync(std::move(entries)).get();
+}
+
+namespace {
+
+std::future<absl::StatusOr<AppendResult>> Ready(absl::Status status) {
+  std::promise<absl::StatusOr<AppendResult>> failed;
+  failed.set_value(std::move(status));
+  return failed.get_future();
+}
+
+}  // namespace
+
+std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::string> entries) {
+  if (entries.empty()) return Ready(absl::InvalidArgumentError("batch is empty"));
+  if (entries.size() > kBatchEntriesMax) {
+    return Ready(absl::InvalidArgumentError(
+        StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax)));
+  }
+  auto request = std::make_shared<Request>();
+  request->fields.reserve(entries.size());
+  request->leaf_hashes.reserve(entries.size());
+  size_t bytes = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    bytes += entries[i].size();
+    absl::StatusOr<EntryKeyFields> fields = ValidateEntry(entries[i]);
+    if (!fields.ok()) {
+      return Ready(
+          absl::InvalidArgumentError(StrCat("entry ", i, ": ", ToStd(fields.status().message()))));
+    }
+    request->fields.push_back(std::move(*fields));
+    request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));
+  }
+  if (bytes > kBatchBytesMax) {
+    return Ready(absl::InvalidArgumentError(
+        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax)));
+  }
+  request->entries = std::move(entries);
+  std::future<absl::StatusOr<AppendResult>> done = request->done.get_future();
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Ready(absl::UnavailableError("the ledger is shutting down"));
+    queue_.push_back(std::move(request));
+  }
+  queue_cv_.notify_one();
+  return done;
+}
+
+void Ledger::SequencerLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<Request>> group;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      size_t entries = 0;
+      size_t bytes = 0;
+      // Take whole requests while the group stays within its limits; the first always fits.
+      while (!queue_.empty()) {
+        const Request* next = queue_.front().get();
+        size_t next_bytes = 0;
+        for (const std::string& e : next->entries) next_bytes += e.size();
+        if (!group.empty() && (entries + next->entries.size() > kGroupEntriesMax ||
+                               bytes + next_bytes > kGroupBytesMax)) {
+          break;
+        }
+        entries += next->entries.size();
+        bytes += next_bytes;
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    ProcessGroup(group);
+  }
+}
+
+absl::Status Ledger::CheckWriteOnce(int64_t old_size) const {
+  // Keys grow with the log, so a key at or past the group's first key of each kind would be
+  // overwritten by this group. One forward seek per kind instead of one lookup per key; a seek
+  // past every stored key costs no block read, as RocksDB skips files by their key ranges.
+  const auto past = [&](char prefix, int64_t first_new) -> absl::Status {
+    std::optional<int64_t> found;
+    PBL_RETURN_IF_ERROR(storage_->Scan(IndexKey(prefix, first_new), IndexKey(prefix, INT64_MAX),
+                                       [&](std::string_view key, std::string_view) {
+                                         found = DecodeIndexKey(prefix, key).value_or(-1);
+                                         return false;
+                                       }));
+    if (found) {
+      return absl::InternalError(StrCat("refusing to overwrite key '", std::string(1, prefix), "' ",
+                                        *found, ": the log's state and its storage disagree"));
+    }
+    return absl::OkStatus();
+  };
+  PBL_RETURN_IF_ERROR(past(kEntryPrefix, old_size));
+  PBL_RETURN_IF_ERROR(past(kHashPrefix, crypto::StoredHashCount(old_size)));
+  return past(kCheckpointPrefix, old_size + 1);
+}
+
+bool Ledger::WaitForSyncs(size_t limit) {
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return in_flight_ < limit || sync_failed_; });
+  if (!sync_failed_) return false;
+  // Let the groups still in flight end (they fail or succeed on their own), then start again
+  // from what the storage holds.
+  sync_cv_.wait(lock, [&] { return in_flight_ == 0; });
+  sync_failed_ = false;
+  return true;
+}
+
+void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
+  const auto fail_all = [&](const absl::Status& status) {
+    for (const auto& r : group) r->done.set_value(status);
+  };
+  if (WaitForSyncs(kGroupsInFlight)) needs_reload_ = true;
+  if (needs_reload_) {
+    WaitForSyncs(1);
+    if (absl::Status s = LoadHead(); !s.ok()) return fail_all(s);
+    needs_reload_ = false;
+  }
+  const int64_t old_size = frontier_.size();
+  crypto::MerkleFrontier next = frontier_;
+  std::vector<crypto::Hash> stored;
+  std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
+  int64_t index = old_size;
+  std::vector<std::string> person_keys;
+  // Bundles of up to kBundleEntries entries, cut at each multiple of it and at the group's end:
+  // one memtable insert for many entries (specs/ledger.md).
+  BundleWriter bundles(
+      old_size, [&](std::string_view key, std::string_view bundle) { batch->Put(key, bundle); });
+  for (const auto& r : group) {
+    for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
+      if (bundled_) {
+        bundles.Add(r->entries[i]);
+      } else {
+        batch->Put(EntryKey(index), r->entries[i]);
+      }
+      person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
+      next.Append(r->leaf_hashes[i], &stored);
+    }
+  }
+  bundles.Finish();
+  // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
+  // previous insert's position instead of searching from the top for each random key, which
+  // more than halves the cost of a group's write (see the ledger benchmark).
+  std::sort(person_keys.begin(), person_keys.end());
+  for (const std::string& key : person_keys) batch->Put(key, {});
+  std::string blob(stored.size() * crypto::kHashBytes, '\0');
+  for (size_t i = 0; i < stored.size(); ++i) {
+    std::memcpy(blob.data() + i * crypto::kHashBytes, stored[i].data(), crypto::kHashBytes);
+  }
+  batch->Put(HashBlobKey(crypto::StoredHashCount(old_size)), blob);
+  const crypto::NoteSigner* signers[] = {&signer_};
+  absl::StatusOr<std::string> note = crypto::SignCheckpoint(
+      crypto::Checkpoint{options_.origin, next.size(), next.Root(), {}}, signers);
+  if (!note.ok()) return fail_all(note.status());
+  batch->Put(CheckpointKey(next.size()), *note);
+  if (absl::Status s = CheckWriteOnce(old_size); !s.ok()) return fail_all(s);
+  // Written now, durable once the syncer's next fsync returns; the write-ahead log keeps writes
+  // in order, so a crash loses this group only with every later one (specs/ledger.md).
+  if (absl::Status s = storage_->CommitUnsynced(*batch); !s.ok()) {
+    // The write may or may not have reached the storage: re-read the head before the next group.
+    needs_reload_ = true;
+    return fail_all(s);
+  }
+  frontier_ = std::move(next);
+  WrittenGroup written;
+  written.requests = group;
+  written.head = LogHead{frontier_.size(), frontier_.Root(), *std::move(note)};
+  written.entries = frontier_.size() - old_size;
+  int64_t first = old_size;
+  for (const auto& r : group) {
+    const auto count = static_cast<int64_t>(r->entries.size());
+    written.results.push_back(
+        AppendResult{first, count, written.head.size, written.head.checkpoint});
+    first += count;
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    written_.push_back(std::move(written));
+    ++in_flight_;
+  }
+  sync_cv_.notify_all();
+}
+
+void Ledger::SyncerLoop() {
+  while (true) {
+    std::deque<WrittenGroup> groups;
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !written_.empty(); });
+      if (written_.empty()) return;  // stopping, and every written group is answered
+      groups.swap(written_);
+    }
+    // One fsync makes every group written before it durable.
+    const absl::Status synced = storage_->Sync();
+    if (synced.ok()) {
+      {
+        std::lock_guard lock(head_mu_);
+        head_ = groups.back().head;
+      }
+      for (WrittenGroup& g : groups) {
+        for (size_t i = 0; i < g.requests.size(); ++i) {
+          g.requests[i]->done.set_value(std::move(g.results[i]));
+        }
+        if (options_.on_group) options_.on_group(g.requests.size(), g.entries);
+      }
+    } else {
+      for (WrittenGroup& g : groups) {
+        for (const auto& r : g.requests) r->done.set_value(synced);
+      }
+    }
+    {
+      std::lock_guard lock(sync_mu_);
+      in_flight_ -= groups.size();
+      if (!synced.ok()) sync_failed_ = true;
+    }
+    sync_cv_.notify_all();
+  }
+}
+
+absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
+  const int64_t size = HeadSize();
+  if (index < 0 || index >= size) {
+    return absl::OutOfRangeError(StrCat("entry ", index, " is past the log's size ", size));
+  }
+  return ReadEntry(index);
+}
+
+absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
+  if (!bundled_) return storage_->Get(EntryKey(index));
+  // The entry from the bundle stored at `first`; nullopt if that bundle ends before it.
+  const auto from_bundle =
+      [index](int64_t first,
+              std::string_view bundle) -> absl::StatusOr<std::optional<std::string>> {
+    PBL_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, BundleEntries(first, bundle));
+    if (index - first >= static_cast<int64_t>(entries.size())) return std::nullopt;
+    return std::string(entries[static_cast<size_t>(index - first)]);
+  };
+  // Most bundles start at a multiple of kBundleEntries (all but the first of each group), so a
+  // point read of that key, which RocksDB's filters and file ranges make cheap, usually finds
+  // the entry; else its bundle starts later, at its group's first entry: one floor seek.
+  const int64_t aligned = BundleStart(index);
+  absl::StatusOr<std::string> bundle = storage_->Get(EntryKey(aligned));
+  if (bundle.ok()) {
+    PBL_ASSIGN_OR_RETURN(std::optional<std::string> entry, from_bundle(aligned, *bundle));
+    if (entry) return *std::move(entry);
+  } else if (!absl::IsNotFound(bundle.status())) {
+    return bundle.status();
+  }
+  PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> found,
+                       storage_->Floor(EntryKey(aligned), EntryKey(index)));
+  if (found) {
+    PBL_ASSIGN_OR_RETURN(
+        std::optional<std::string> entry,
+        from_bundle(DecodeIndexKey(kEntryPrefix, found->key).value_or(index), found->value));
+    if (entry) return *std::move(entry);
+  }
+  return absl::NotFoundError(StrCat("entry ", index, " is not stored"));
+}
+
+absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
+                                 const std::function<bool(int64_t, std::string_view)>& fn) const {
+  if (!bundled_) {
+    return storage_->Scan(EntryKey(start), EntryKey(end),
+                          [&](std::string_view key, std::string_view value) {
+                            return fn(DecodeIndexKey(kEntryPrefix, key).value_or(-1), value);
+                          });
+  }
+  absl::Status bad;
+  int64_t previous_end = 0;
+  PBL_RETURN_IF_ERROR(storage_->Scan(
+      EntryKey(BundleStart(start)), EntryKey(end),
+      [&](std::string_view key, std::string_view value) {
+        const int64_t first = DecodeIndexKey(kEntryPrefix, key).value_or(-1);
+        absl::StatusOr<std::vector<std::string_view>> entries = BundleEntries(first, value);
+        if (!entries.ok()) {
+          bad = entries.status();
+          return false;
+        }
+        const auto count = static_cast<int64_t>(entries->size());
+        if (first < previous_end || BundleStart(first) != BundleStart(first + count - 1)) {
+          bad = absl::DataLossError(StrCat(
+              "the entry bundle at entry ", first, " (", count, " entries) ",
+              first < previous_end ? "overlaps the one before it" : "crosses a bundle boundary"));
+          return false;
+        }
+        previous_end = first + count;
+        for (int64_t i = std::max(first, start); i < std::min(first + count, end); ++i) {
+          if (!fn(i, (*entries)[static_cast<size_t>(i - first)])) return false;
+        }
+        return true;
+      }));
+  return bad;
+}
+
+absl::StatusOr<std::vector<std::string>> Ledger::GetEntries(int64_t start, int64_t count) const {
+  const int64_t size = HeadSize();
+  if (start < 0 || start >= size) {
+    return absl::OutOfRangeError(StrCat("entry ", start, " is past the log's size ", size));
+  }
+  if (count <= 0 || static_cast<size_t>(count) > kReadEntriesMax) {
+    return absl::InvalidArgumentError(StrCat("count must be in [1, ", kReadEntriesMax, "]"));
+  }
+  const int64_t end = std::min(size, start + count);
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(end - start));
+  bool in_order = true;
+  PBL_RETURN_IF_ERROR(ScanEntries(start, end, [&](int64_t index, std::string_view value) {
+    in_order = index == start + static_cast<int64_t>(out.size());
+    if (in_order) out.emplace_back(value);
+    return in_order;
+  }));
+  if (!in_order || out.size() != static_cast<size_t>(end - start)) {
+    return absl::DataLossError(StrCat("entries ", start, "..", end - 1, " are not all stored"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view person_id,
+                                                                std::string_view scheme_id) const {
+  PBL_RETURN_IF_ERROR(ValidatePersonId(person_id));
+  if (!scheme_id.empty()) PBL_RETURN_IF_ERROR(ValidateSchemeId(scheme_id));
+  const int64_t size = HeadSize();
+  const std::string prefix = PersonPrefix(person_id, scheme_id);
+  std::vector<IndexedEntry> out;
+  absl::Status row_error;
+  PBL_RETURN_IF_ERROR(
+      storage_->Scan(prefix, PrefixEnd(prefix), [&](std::string_view key, std::string_view) {
+        const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
+        if (!parts) {
+          row_error = absl::DataLossError("a person index row is malformed");
+          return false;
+        }
+        if (parts->index >= size) return true;  // appended after this read began
+        if (out.size() == kPersonEntriesMax) {
+          row_error = absl::ResourceExhaustedError(
+              StrCat("the person has more than ", kPersonEntriesMax, " entries"));
+          return false;
+        }
+        out.push_back(IndexedEntry{parts->index, {}});
+        return true;
+      }));
+  PBL_RETURN_IF_ERROR(row_error);
+  for (IndexedEntry& e : out) {
+    PBL_ASSIGN_OR_RETURN(e.bytes, ReadEntry(e.index));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Ledger::CheckpointAt(int64_t size) const {
+  if (size < 0 || size > HeadSize()) {
+    return absl::OutOfRangeError(StrCat("size ", size, " is past the log's size"));
+  }
+  absl::StatusOr<std::string> note = storage_->Get(CheckpointKey(size));
+  if (absl::IsNotFound(note.status())) {
+    return absl::NotFoundError(StrCat("no checkpoint was signed at size ", size));
+  }
+  return note;
+}
+
+absl::StatusOr<crypto::Proof> Ledger::InclusionProof(int64_t index, int64_t tree_size) const {
+  const int64_t size = HeadSize();
+  if (tree_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
+  }
+  return crypto::ProveInclusion(index, tree_size, *hash_reader_);
+}
+
+absl::StatusOr<std::vector<crypto::Proof>> Ledger::InclusionProofs(std::span<const int64_t> indexes,
+                                                                   int64_t tree_size) const {
+  const int64_t size = HeadSize();
+  if (tree_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", tree_size, " is past the log's size ", size));
+  }
+  const HashReaderImpl reader(*storage_, /*cache=*/true);
+  std::vector<crypto::Proof> proofs;
+  proofs.reserve(indexes.size());
+  for (const int64_t index : indexes) {
+    PBL_ASSIGN_OR_RETURN(crypto::Proof proof, crypto::ProveInclusion(index, tree_size, reader));
+    proofs.push_back(std::move(proof));
+  }
+  return proofs;
+}
+
+absl::StatusOr<crypto::Proof> Ledger::ConsistencyProof(int64_t old_size, int64_t new_size) const {
+  const int64_t size = HeadSize();
+  if (new_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", new_size, " is past the log's size ", size));
+  }
+  return crypto::ProveConsistency(old_size, new_size, *hash_reader_);
+}
+
+}  // namespace pbl::ledger

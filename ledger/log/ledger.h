@@ -1,0 +1,192 @@
+// The append-only, signed, verifiable log of one node (specs/ledger.md).
+//
+// Appends from any thread are grouped by one sequencer thread; each group is one atomic write
+// holding the entries, their Merkle hashes, their person index rows and a new signed C2SP
+// checkpoint, and Append returns only after that write is on disk. A syncer thread makes the
+// written groups durable (one fsync for all written since the last) while the sequencer writes
+// the next, so the disk's latency and the write's CPU overlap; at most kGroupsInFlight groups
+// are written and not yet durable. Nothing is ever updated or deleted.
+// Reads, proofs and Verify may run from any thread at any time, concurrently with appends; they
+// see the log as of the latest acknowledged group. Thread-safe.
+#ifndef PBL_LEDGER_LOG_LEDGER_H_
+#define PBL_LEDGER_LOG_LEDGER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "crypto/short_hash.h"
+#include "ledger/domain/entry_validation.h"
+#include "ledger/log/storage.h"
+
+namespace pbl::ledger {
+
+inline constexpr size_t kReadEntriesMax = 10'000;
+// Groups written but not yet acknowledged as durable, at most.
+inline constexpr size_t kGroupsInFlight = 2;
+inline constexpr size_t kPersonEntriesMax = 100'000;
+
+struct LedgerOptions {
+  // The log's origin, which is also the signing key's name (e.g. pbl.example/node/310000).
+  std::string origin;
+  // The node's signing key; it must outlive the ledger.
+  const crypto::SigningKey* key = nullptr;
+  // Called by the sequencer after each durable group with its number of appends and entries
+  // (for metrics); must be fast and thread-safe.
+  std::function<void(size_t appends, int64_t entries)> on_group;
+};
+
+struct AppendResult {
+  int64_t first_index = 0;  // the batch's entries have indices first_index .. + count - 1
+  int64_t count = 0;
+  int64_t tree_size = 0;   // the size of the checkpoint that covers them
+  std::string checkpoint;  // that checkpoint, a signed note
+};
+
+struct LogHead {
+  int64_t size = 0;
+  crypto::Hash root{};
+  std::string checkpoint;  // the latest signed checkpoint note
+};
+
+struct IndexedEntry {
+  int64_t index = 0;
+  std::string bytes;
+};
+
+class Ledger {
+ public:
+  // Opens the log in `storage`, creating it (with a signed checkpoint of size 0) when the
+  // storage is empty. O(log n) reads. DATA_LOSS if the stored head is inconsistent.
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(std::unique_ptr<Storage> storage,
+                                                      LedgerOptions options);
+  // Finishes the groups already queued, then stops the sequencer.
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Validates every entry, then appends the batch as a whole. INVALID_ARGUMENT naming the
+  // entry's position and field if any entry is bad (nothing is appended); the storage's error if
+  // the write fails (nothing is acknowledged). Blocks until durable.
+  absl::StatusOr<AppendResult> Append(std::vector<std::string> entries);
+  // Append without waiting: validates the batch in the calling thread (a bad batch gives a future
+  // that is ready with the error), queues it, and returns a future that is ready once the batch
+  // is durable or failed. Batches queued by one thread are appended in the order of the calls,
+  // so one thread can keep several in flight and the sequencer writes one while the disk syncs
+  // another.
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::vector<std::string> entries);
+
+  LogHead Head() const;
+  const crypto::NoteVerifier& verifier() const { return verifier_; }
+  // The storage, for rows of the ledger's owner beside the log (keys that begin with none of the
+  // log's prefixes, specs/ledger.md). Those rows share the log's write-ahead log: a write made
+  // before an Append is durable once that Append returns, even if made unsynced.
+  Storage* storage() const { return storage_.get(); }
+
+  absl::StatusOr<std::string> GetEntry(int64_t index) const;
+  // Up to kReadEntriesMax entries from `start`, fewer at the end of the log.
+  absl::StatusOr<std::vector<std::string>> GetEntries(int64_t start, int64_t count) const;
+  // A person's entries in one scheme (or in every scheme when scheme_id is empty), in log order
+  // within each scheme, read through the person index.
+  absl::StatusOr<std::vector<IndexedEntry>> PersonEntries(std::string_view person_id,
+                                                          std::string_view scheme_id) const;
+  // The checkpoint signed when the log reached `size`; NOT_FOUND if no group ended there.
+  absl::StatusOr<std::string> CheckpointAt(int64_t size) const;
+  absl::StatusOr<crypto::Proof> InclusionProof(int64_t index, int64_t tree_size) const;
+  absl::StatusOr<crypto::Proof> ConsistencyProof(int64_t old_size, int64_t new_size) const;
+  // The inclusion proofs of several entries in one tree (a statement, a transfer package),
+  // reading each stored-hash blob once. Errors as InclusionProof.
+  absl::StatusOr<std::vector<crypto::Proof>> InclusionProofs(std::span<const int64_t> indexes,
+                                                             int64_t tree_size) const;
+
+  // Recomputes every hash from the entries and checks it, the checkpoints and the person index
+  // (specs/ledger.md, "Verification"). DATA_LOSS naming what and where. `progress` (optional)
+  // is called now and then with (entries checked, total).
+  absl::Status Verify(const std::function<void(int64_t, int64_t)>& progress = nullptr) const;
+
+ private:
+  struct Request;
+  class HashReaderImpl;
+  // A group the sequencer wrote (not yet durable): its requests, each one's result, and the
+  // head the log has once it is durable.
+  struct WrittenGroup {
+    std::vector<std::shared_ptr<Request>> requests;
+    std::vector<AppendResult> results;
+    LogHead head;
+    int64_t entries = 0;
+  };
+
+  Ledger(std::unique_ptr<Storage> storage, LedgerOptions options, crypto::Ed25519NoteSigner signer);
+  // The size of Head() without copying its checkpoint, for the read paths.
+  int64_t HeadSize() const;
+  absl::Status LoadHead();
+  absl::Status CreateEmptyLog();
+  absl::Status CheckWriteOnce(int64_t old_size) const;
+  // Entry `index` as stored; NOT_FOUND if no bundle holds it, DATA_LOSS if its bundle is bad.
+  absl::StatusOr<std::string> ReadEntry(int64_t index) const;
+  // Calls `fn` with each stored entry whose index is in [start, end), in log order, until it
+  // returns false. Missing entries are skipped (callers check that indexes are consecutive);
+  // a malformed bundle, or one overlapping the previous or crossing a multiple of
+  // kBundleEntries, is DATA_LOSS naming it.
+  absl::Status ScanEntries(int64_t start, int64_t end,
+                           const std::function<bool(int64_t, std::string_view)>& fn) const;
+  void SequencerLoop();
+  void ProcessGroup(const std::vector<std::shared_ptr<Request>>& group);
+  void SyncerLoop();
+  // Sequencer: waits until fewer than `limit` groups are written and not yet durable; true if a
+  // sync failed meanwhile (the head must then be re-read).
+  bool WaitForSyncs(size_t limit);
+  absl::Status VerifyIndex(int64_t size, uint64_t expected_sum,
+                           const crypto::ShortHasher& hasher) const;
+  absl::Status LocateIndexDamage(int64_t size) const;
+
+  std::unique_ptr<Storage> storage_;
+  LedgerOptions options_;
+  crypto::Ed25519NoteSigner signer_;
+  crypto::Ed25519NoteVerifier verifier_;
+  std::unique_ptr<HashReaderImpl> hash_reader_;
+
+  // Entries in bundles (kLayoutBundles); false for a log written before them, one per key.
+  // Set by Open.
+  bool bundled_ = true;
+
+  // Owned by the sequencer thread (and by Open before it starts).
+  crypto::MerkleFrontier frontier_;
+  bool needs_reload_ = false;
+
+  mutable std::mutex head_mu_;
+  LogHead head_;  // guarded by head_mu_
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  // Requests are shared with their callers, so the sequencer never touches one a caller has freed.
+  std::deque<std::shared_ptr<Request>> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;                       // guarded by queue_mu_
+  std::thread sequencer_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<WrittenGroup> written_;  // guarded by sync_mu_; written, waiting for the syncer
+  size_t in_flight_ = 0;              // guarded by sync_mu_; written and not yet acknowledged
+  bool sync_failed_ = false;          // guarded by sync_mu_
+  bool sync_stopping_ = false;        // guarded by sync_mu_
+  std::thread syncer_;
+};
+
+}  // namespace pbl::ledger
+
+#endif  // PBL_LEDGER_LOG_LEDGER_H_
