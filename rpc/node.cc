@@ -158,7 +158,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config) {
   state->authorizer = std::make_unique<Authorizer>(c, state->tokens.get(), NowMs);
   NodeContext node{&state->config, &state->key->key,       state->ledger.get(),
                    state->rules,   state->transfers.get(), state->metrics.get(),
-                   NowMs};
+                   NowMs,          /*seams=*/nullptr};
   state->manager = std::make_unique<TransferManager>(node, &state->peers);
   PBL_RETURN_IF_ERROR(state->manager->Recover());
   state->transfers

@@ -36,6 +36,7 @@
 #include "pbl/v1/node.pb.h"
 #include "rpc/config.h"
 #include "rpc/peers.h"
+#include "rpc/seams.h"
 #include "rpc/transfer_store.h"
 
 namespace pbl::rpc {
@@ -51,6 +52,7 @@ struct NodeContext {
   TransferStore* transfers = nullptr;
   Metrics* metrics = nullptr;  // may be null
   std::function<int64_t()> now_ms;
+  const NodeSeams* seams = nullptr;  // test seams (rpc/seams.h); null or empty in pbld
 };
 
 // Appends one entry (the node sets its time) and returns its index and the checkpoint.
