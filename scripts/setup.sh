@@ -16,7 +16,7 @@ run_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
-  golang-go golang-golang-x-mod-dev python3-grpcio
+  golang-go golang-golang-x-mod-dev python3 python3-grpcio universal-ctags
 )
 
 mode="${1:-run}"
