@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, checks format, layering and function length, builds and runs the whole test suite.
+# Installs what is missing, checks format, layering and function length, builds and runs the
+# whole test suite.
 #   scripts/test.sh          the CI build (warnings are errors)
 #   scripts/test.sh asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
