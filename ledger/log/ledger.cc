@@ -127,20 +127,25 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
                        LastIndexKey(*ledger->storage_, kCheckpointPrefix));
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
                        LastIndexKey(*ledger->storage_, kEntryPrefix));
+  const bool empty = !last_checkpoint && !last_entry;
   absl::StatusOr<std::string> layout = ledger->storage_->Get(kLayoutKey);
   if (layout.ok()) {
     if (*layout != kLayoutBundles) {
       return absl::FailedPreconditionError(
-          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles,
-                 "' and the one-entry-per-key layout of logs without a layout row"));
+          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles, "'"));
     }
-  } else if (absl::IsNotFound(layout.status())) {
-    // A new log gets the layout row with its first checkpoint; an older one keeps its layout.
-    ledger->bundled_ = !last_checkpoint && !last_entry;
-  } else {
+  } else if (!absl::IsNotFound(layout.status())) {
     return layout.status();
+  } else if (!empty) {
+    // Every log this build writes names its layout with its first checkpoint, in the same write;
+    // a log without the row was written one entry per key, before entry bundles, and no
+    // deployment holds one.
+    return absl::FailedPreconditionError(
+        StrCat("the log has no layout row (it was written one entry per key, before entry "
+               "bundles); this build reads only '",
+               kLayoutBundles, "'"));
   }
-  if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
+  if (empty) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
   PBL_RETURN_IF_ERROR(ledger->LoadHead());
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
   ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
@@ -153,7 +158,7 @@ absl::Status Ledger::CreateEmptyLog() {
   PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
   batch->Put(CheckpointKey(0), note);
-  if (bundled_) batch->Put(kLayoutKey, kLayoutBundles);
+  batch->Put(kLayoutKey, kLayoutBundles);
   return storage_->Commit(*batch);
 }
 
@@ -174,14 +179,12 @@ absl::Status Ledger::LoadHead() {
   int64_t entries = 0;
   if (last_entry) {
     entries = DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1;
-    if (bundled_) {
-      absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
-      if (!last.ok()) {
-        return AsDataLoss(last.status(), StrCat("the last entry bundle, at entry ", entries - 1,
-                                                ", is malformed"));
-      }
-      entries += static_cast<int64_t>(last->size()) - 1;
+    absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
+    if (!last.ok()) {
+      return AsDataLoss(last.status(),
+                        StrCat("the last entry bundle, at entry ", entries - 1, ", is malformed"));
     }
+    entries += static_cast<int64_t>(last->size()) - 1;
   }
   if (entries != *size) {
     return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
@@ -371,11 +374,7 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
       old_size, [&](std::string_view key, std::string_view bundle) { batch->Put(key, bundle); });
   for (const auto& r : group) {
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      if (bundled_) {
-        bundles.Add(r->entries[i]);
-      } else {
-        batch->Put(EntryKey(index), r->entries[i]);
-      }
+      bundles.Add(r->entries[i]);
       person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
       next.Append(r->leaf_hashes[i], &stored);
     }
@@ -469,7 +468,6 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
 }
 
 absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
-  if (!bundled_) return storage_->Get(EntryKey(index));
   // The entry from the bundle stored at `first`; nullopt if that bundle ends before it.
   const auto from_bundle =
       [index](int64_t first,
@@ -502,12 +500,6 @@ absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
 
 absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
                                  const std::function<bool(int64_t, std::string_view)>& fn) const {
-  if (!bundled_) {
-    return storage_->Scan(EntryKey(start), EntryKey(end),
-                          [&](std::string_view key, std::string_view value) {
-                            return fn(DecodeIndexKey(kEntryPrefix, key).value_or(-1), value);
-                          });
-  }
   absl::Status bad;
   int64_t previous_end = 0;
   PBL_RETURN_IF_ERROR(storage_->Scan(

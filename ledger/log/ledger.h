@@ -160,10 +160,6 @@ class Ledger {
   crypto::Ed25519NoteVerifier verifier_;
   std::unique_ptr<HashReaderImpl> hash_reader_;
 
-  // Entries in bundles (kLayoutBundles); false for a log written before them, one per key.
-  // Set by Open.
-  bool bundled_ = true;
-
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;
   bool needs_reload_ = false;
