@@ -54,8 +54,6 @@ constexpr int64_t kMessageBytesMax = int64_t{256} << 20;
 constexpr int64_t kTransferDeadlineSecondsMax = 30 * kDaySeconds;
 constexpr int64_t kWorkerTokenSecondsMin = 60;
 constexpr int64_t kWorkerTokenSecondsMax = 365 * kDaySeconds;
-constexpr int64_t kPercentMax = 100;
-constexpr int64_t kDelayMsMax = 10'000;
 
 // Reads an optional integer key into *out, which keeps its default when the key is absent.
 absl::Status OptionalInt32(const TableReader& table, std::string_view key, int64_t min, int64_t max,
@@ -388,43 +386,10 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   return absl::OkStatus();
 }
 
-absl::Status ParseTesting(const TableReader& top, NodeConfig* config) {
-  if (!top.Has("testing")) return absl::OkStatus();
-  PBL_ASSIGN_OR_RETURN(const TableReader testing, top.Table("testing"));
-  if (!IsLoopbackHost(config->listen)) {
-    return top.Error("testing", StrCat("is refused: node.listen = ", Quote(config->listen),
-                                       " is not a loopback address (127.x.y.z, [::1] or "
-                                       "localhost), and faults are for tests only"));
-  }
-  PBL_RETURN_IF_ERROR(
-      testing.CheckKeys({"fault_seed", "drop_request_percent", "drop_response_percent",
-                         "duplicate_percent", "delay_ms_max", "tamper_package"}));
-  FaultPlanConfig plan;
-  PBL_ASSIGN_OR_RETURN(const int64_t seed,
-                       testing.Int("fault_seed", 0, std::numeric_limits<int64_t>::max()));
-  plan.seed = static_cast<uint64_t>(seed);
-  PBL_RETURN_IF_ERROR(
-      OptionalInt32(testing, "drop_request_percent", 0, kPercentMax, &plan.drop_request_percent));
-  PBL_RETURN_IF_ERROR(
-      OptionalInt32(testing, "drop_response_percent", 0, kPercentMax, &plan.drop_response_percent));
-  PBL_RETURN_IF_ERROR(
-      OptionalInt32(testing, "duplicate_percent", 0, kPercentMax, &plan.duplicate_percent));
-  PBL_RETURN_IF_ERROR(OptionalInt32(testing, "delay_ms_max", 0, kDelayMsMax, &plan.delay_ms_max));
-  if (testing.Has("tamper_package")) {
-    PBL_ASSIGN_OR_RETURN(plan.tamper_package, testing.String("tamper_package", 16));
-    if (plan.tamper_package != "signature" && plan.tamper_package != "proof" &&
-        plan.tamper_package != "drop-entry") {
-      return testing.Error("tamper_package", "must be \"signature\", \"proof\" or \"drop-entry\"");
-    }
-  }
-  config->fault_plan = plan;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<NodeConfig> ParseDocument(const toml::table& document, std::string_view file,
                                          const std::string& base_dir) {
   const TableReader top(file, &document, 1, "");
-  PBL_RETURN_IF_ERROR(top.CheckKeys({"node", "tls", "peer", "access", "limits", "testing"}));
+  PBL_RETURN_IF_ERROR(top.CheckKeys({"node", "tls", "peer", "access", "limits"}));
   NodeConfig config;
   AllClaims claims;
   PBL_ASSIGN_OR_RETURN(const TableReader node, top.Table("node"));
@@ -433,7 +398,6 @@ absl::StatusOr<NodeConfig> ParseDocument(const toml::table& document, std::strin
   PBL_RETURN_IF_ERROR(ParsePeers(top, &claims, &config));
   PBL_RETURN_IF_ERROR(ParseAccess(top, &claims, &config));
   PBL_RETURN_IF_ERROR(ParseLimits(top, &config));
-  PBL_RETURN_IF_ERROR(ParseTesting(top, &config));
   return config;
 }
 

@@ -28,20 +28,6 @@ struct TlsConfig {
   std::string client_ca_file;  // PEM CA that signs administrator, auditor and peer certificates
 };
 
-// Testing only: a seeded fault plan applied to this node's outgoing peer calls. Refused unless
-// the node listens on a loopback address.
-struct FaultPlanConfig {
-  uint64_t seed = 0;
-  int32_t drop_request_percent = 0;   // the call never reaches the peer
-  int32_t drop_response_percent = 0;  // the peer acts, the answer is lost
-  int32_t duplicate_percent = 0;      // the call is sent twice
-  int32_t delay_ms_max = 0;           // each call waits 0..delay_ms_max first
-  // A dishonest source, to test that destinations refuse what it sends: every package this
-  // node makes has its "signature" broken, a "proof" hash changed, or an entry dropped
-  // ("drop-entry", re-signed). Empty: honest.
-  std::string tamper_package;
-};
-
 struct NodeConfig {
   std::string node_id;               // [node] id: 1-32 of [a-z0-9-]
   std::string origin;                // [node] origin: the log origin and signing key name
@@ -68,14 +54,12 @@ struct NodeConfig {
   int32_t max_message_bytes = 64 << 20;
   int32_t transfer_deadline_seconds = 900;  // a transfer not finished by then is voided
   int32_t worker_token_max_seconds = 86'400 * 30;
-
-  std::optional<FaultPlanConfig> fault_plan;  // [testing]
 };
 
 // Reads and checks the file. INVALID_ARGUMENT "FILE:LINE: message" naming the key for: TOML
 // syntax errors, unknown keys or tables, missing required keys, wrong types, a bad node id,
 // scheme id, address or verifier key, duplicate peer ids or identities, an identity in two roles,
-// limits out of range, plaintext or a fault plan on a non-loopback address. NOT_FOUND if the
+// limits out of range, plaintext on a non-loopback address. NOT_FOUND if the
 // file cannot be read.
 absl::StatusOr<NodeConfig> LoadNodeConfig(const std::string& path);
 absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& file_name,

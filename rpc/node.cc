@@ -52,6 +52,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view w
 
 struct Node::State {
   NodeConfig config;
+  NodeSeams seams;  // NodeContext points at it
   std::unique_ptr<crypto::NamedKey> key;
   std::unique_ptr<ledger::RuleSet> own_rules;
   const ledger::RuleSet* rules = nullptr;
@@ -102,18 +103,8 @@ absl::Status Node::State::OpenStores() {
   Metrics* m = metrics.get();
   options.on_group = [m](size_t appends, int64_t entries) { m->Group(appends, entries); };
   PBL_ASSIGN_OR_RETURN(ledger, ledger::Ledger::Open(std::move(storage), std::move(options)));
-  // Transfer records live beside the log, sharing its write-ahead log (specs/node.md). A node
-  // that kept them in a store of their own moves them over once.
+  // Transfer records live beside the log, sharing its write-ahead log (specs/node.md).
   transfers = std::make_unique<TransferStore>(ledger->storage());
-  const std::string old_store = config.data_dir + "/transfers";
-  if (std::filesystem::exists(old_store, ec)) {
-    PBL_ASSIGN_OR_RETURN(std::unique_ptr<TransferStore> old, TransferStore::Open(old_store));
-    PBL_RETURN_IF_ERROR(old->CopyTo(*transfers));
-    old.reset();
-    std::filesystem::rename(old_store, old_store + ".moved", ec);
-    if (ec) return absl::UnavailableError(StrCat("cannot rename ", old_store, ": ", ec.message()));
-    LogInfo("transfer_store_moved", StrCat("from=", old_store, " to=", old_store, ".moved"));
-  }
   return absl::OkStatus();
 }
 
@@ -137,20 +128,19 @@ absl::Status Node::State::ConnectPeers() {
     args.SetMaxSendMessageSize(config.max_message_bytes);
     peer.channel = MakeGrpcPeerChannel(grpc::CreateCustomChannel(p.address, credentials, args),
                                        kPeerCallTimeoutMs);
-    if (config.fault_plan) {
-      FaultPlanConfig plan = *config.fault_plan;
-      plan.seed ^= std::hash<std::string>()(p.id);  // one stream per peer, still replayable
-      peer.channel = MakeFaultyPeerChannel(std::move(peer.channel), plan);
+    if (seams.wrap_peer_channel) {
+      peer.channel = seams.wrap_peer_channel(p.id, std::move(peer.channel));
     }
     peers.emplace(p.id, std::move(peer));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config) {
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config, NodeSeams seams) {
   crypto::InitCrypto();
   auto state = std::make_unique<State>();
   state->config = std::move(config);
+  state->seams = std::move(seams);
   PBL_RETURN_IF_ERROR(state->OpenStores());
   PBL_RETURN_IF_ERROR(state->ConnectPeers());
   const NodeConfig& c = state->config;
@@ -158,7 +148,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config) {
   state->authorizer = std::make_unique<Authorizer>(c, state->tokens.get(), NowMs);
   NodeContext node{&state->config, &state->key->key,       state->ledger.get(),
                    state->rules,   state->transfers.get(), state->metrics.get(),
-                   NowMs,          /*seams=*/nullptr};
+                   NowMs,          &state->seams};
   state->manager = std::make_unique<TransferManager>(node, &state->peers);
   PBL_RETURN_IF_ERROR(state->manager->Recover());
   state->transfers

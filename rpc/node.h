@@ -2,6 +2,10 @@
 // together from a NodeConfig. Create opens everything and recovers interrupted transfers;
 // Start serves; Shutdown stops accepting calls, lets in-flight calls finish (appends complete or
 // fail cleanly), stops the transfer worker and closes the stores. Thread-safe.
+//
+// `seams` (rpc/seams.h) are how a test binary injects faults, as leveldb's Env: the node keeps
+// them for its lifetime, wraps each peer channel with seams.wrap_peer_channel and lets its
+// transfers send packages through seams.send_package, when set. pbld passes none.
 #ifndef PBL_RPC_NODE_H_
 #define PBL_RPC_NODE_H_
 
@@ -10,12 +14,13 @@
 
 #include "absl/status/statusor.h"
 #include "rpc/config.h"
+#include "rpc/seams.h"
 
 namespace pbl::rpc {
 
 class Node {
  public:
-  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeConfig config);
+  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeConfig config, NodeSeams seams = {});
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -34,8 +39,9 @@ class Node {
   std::unique_ptr<State> state_;
 };
 
-// The daemon's main: `pbld --config FILE`. Returns the process exit code.
-int PbldMain(int argc, char** argv);
+// The daemon's main: `pbld --config FILE`, its node made with `seams`. Returns the process exit
+// code.
+int PbldMain(int argc, char** argv, NodeSeams seams = {});
 
 }  // namespace pbl::rpc
 

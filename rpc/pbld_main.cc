@@ -12,7 +12,7 @@ namespace pbl::rpc {
 
 // Exit codes: 0 stopped cleanly, 2 bad configuration or usage, 3 cannot serve (port, storage),
 // 5 internal.
-int PbldMain(int argc, char** argv) {
+int PbldMain(int argc, char** argv, NodeSeams seams) {
   CLI::App app(
       "pbld: a Portable Benefit Ledger node. Serves the ledger, person, transfer, peer and token\n"
       "gRPC services of specs/proto/pbl/v1/node.proto over mutual TLS, runs transfers with its\n"
@@ -41,7 +41,7 @@ int PbldMain(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   InitLogging(config->node_id);
-  absl::StatusOr<std::unique_ptr<Node>> node = Node::Create(*std::move(config));
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Create(*std::move(config), std::move(seams));
   if (!node.ok()) {
     std::cerr << "pbld: " << node.status().message() << "\n";
     return absl::IsInvalidArgument(node.status()) ? 2 : 3;

@@ -1,6 +1,6 @@
 // Calls to other nodes in the transfer protocol (PeerService), behind one interface so that a
-// transfer between two schemes of one node takes the same path in-process, and so that tests
-// can put a seeded fault plan (dropped requests and answers, delays, duplicates) in between.
+// transfer between two schemes of one node takes the same path in-process, and so that test
+// binaries can wrap it (NodeSeams::wrap_peer_channel, rpc/seams.h) to put faults in between.
 // Implementations are thread-safe.
 #ifndef PBL_RPC_PEERS_H_
 #define PBL_RPC_PEERS_H_
@@ -9,15 +9,12 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
-#include <random>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "crypto/ed25519.h"
 #include "crypto/note.h"
 #include "pbl/v1/node.grpc.pb.h"
-#include "rpc/config.h"
 
 namespace pbl::rpc {
 
@@ -34,11 +31,6 @@ class PeerChannel {
 // Over gRPC, with a per-call deadline.
 std::unique_ptr<PeerChannel> MakeGrpcPeerChannel(std::shared_ptr<grpc::Channel> channel,
                                                  int64_t call_timeout_ms);
-
-// Wraps `inner` with the fault plan: each call may be delayed, dropped before it is sent
-// (UNAVAILABLE), sent and its answer dropped (UNAVAILABLE), or sent twice.
-std::unique_ptr<PeerChannel> MakeFaultyPeerChannel(std::unique_ptr<PeerChannel> inner,
-                                                   const FaultPlanConfig& plan);
 
 // What the node knows of one peer.
 struct Peer {

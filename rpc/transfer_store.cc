@@ -55,8 +55,6 @@ absl::StatusOr<v1::SignedMessage> TransferStore::Package(std::string_view transf
   absl::StatusOr<std::string> value = storage_->Get(key);
   if (value.ok()) return Parse<v1::SignedMessage>("transfer package", key, *value);
   if (!absl::IsNotFound(value.status())) return value.status();
-  PBL_ASSIGN_OR_RETURN(const std::optional<v1::TransferRecord> record, Get(transfer_id, role));
-  if (record && record->has_package()) return record->package();
   return absl::NotFoundError(StrCat("transfer ", transfer_id, " has no package"));
 }
 
@@ -105,25 +103,6 @@ absl::StatusOr<std::vector<v1::TransferRecord>> TransferStore::List(std::string_
   }));
   PBL_RETURN_IF_ERROR(parse_error);
   return out;
-}
-
-absl::Status TransferStore::CopyTo(TransferStore& to) const {
-  constexpr size_t kRowsPerBatch = 1000;
-  std::unique_ptr<ledger::StorageBatch> batch = to.storage_->NewBatch();
-  size_t rows = 0;
-  absl::Status write_error;
-  const auto copy = [&](std::string_view key, std::string_view value) {
-    batch->Put(key, value);
-    if (++rows % kRowsPerBatch != 0) return true;
-    write_error = to.storage_->Commit(*batch);
-    batch = to.storage_->NewBatch();
-    return write_error.ok();
-  };
-  PBL_RETURN_IF_ERROR(storage_->Scan("P", "Q", copy));
-  PBL_RETURN_IF_ERROR(write_error);
-  PBL_RETURN_IF_ERROR(storage_->Scan("T", "U", copy));
-  PBL_RETURN_IF_ERROR(write_error);
-  return to.storage_->Commit(*batch);
 }
 
 }  // namespace pbl::rpc

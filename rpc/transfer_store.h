@@ -20,7 +20,7 @@ namespace pbl::rpc {
 
 class TransferStore {
  public:
-  // The store in the RocksDB at `path` (a node's `<data_dir>/log`, or a store of its own).
+  // The store in the RocksDB at `path` (a node's `<data_dir>/log`, for tools and tests).
   static absl::StatusOr<std::unique_ptr<TransferStore>> Open(const std::string& path);
   explicit TransferStore(std::unique_ptr<ledger::Storage> storage);
   // In `storage` (the ledger's), which must outlive the store.
@@ -32,8 +32,8 @@ class TransferStore {
   // stored record does not parse.
   absl::StatusOr<std::optional<v1::TransferRecord>> Get(std::string_view transfer_id,
                                                         v1::TransferRole role) const;
-  // The record's package (its own row, or inside a record written before packages had one):
-  // NOT_FOUND when it has none; DATA_LOSS if it does not parse.
+  // The record's package (in its own row): NOT_FOUND when it has none; DATA_LOSS if it does not
+  // parse.
   absl::StatusOr<v1::SignedMessage> Package(std::string_view transfer_id,
                                             v1::TransferRole role) const;
   // Writes the record and, given one, its package in the same atomic write; later writes without
@@ -46,8 +46,6 @@ class TransferStore {
   // Up to `limit` records after `after_id` in id order, optionally only one state.
   absl::StatusOr<std::vector<v1::TransferRecord>> List(std::string_view after_id,
                                                        v1::TransferState state, size_t limit) const;
-  // Copies every record and package, as stored, into `to` (synced).
-  absl::Status CopyTo(TransferStore& to) const;
 
  private:
   std::unique_ptr<ledger::Storage> owned_;

@@ -134,7 +134,6 @@ class TransferManager {
   // The package an initiated transfer's source sent (the same bytes: MakePackage is a function
   // of the log up to the initiation, and Ed25519 signatures are deterministic).
   absl::StatusOr<v1::SignedMessage> SentPackage(const v1::TransferRecord& record);
-  v1::SignedMessage TamperedPackage(const std::string& how, v1::TransferPackage package) const;
   absl::Status ResolveSource(const std::string& transfer_id);
   absl::Status RecordSourceEnd(v1::TransferRecord record, const v1::SignedMessage* receipt,
                                std::string reason);

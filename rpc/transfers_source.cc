@@ -159,7 +159,6 @@ absl::StatusOr<v1::PrepareResponse> TransferManager::Initiate(const v1::PrepareR
 }
 
 absl::StatusOr<v1::SignedMessage> TransferManager::SentPackage(const v1::TransferRecord& record) {
-  if (record.has_package()) return record.package();  // a record from before packages were remade
   const v1::TransferStatus& s = record.status();
   const auto tree_size = static_cast<int64_t>(record.initiated_tree_size());
   PBL_ASSIGN_OR_RETURN(const std::string checkpoint, node_.ledger->CheckpointAt(tree_size));
@@ -188,27 +187,13 @@ absl::StatusOr<v1::SignedMessage> TransferManager::MakePackage(const v1::Transfe
   PBL_ASSIGN_OR_RETURN(std::vector<v1::ProvenEntry> proven,
                        ProveEntries(*node_.ledger, std::move(entries), tree_size));
   for (v1::ProvenEntry& e : proven) *package.add_entries() = std::move(e);
-  const std::string tamper =
-      node_.config->fault_plan ? node_.config->fault_plan->tamper_package : "";
-  if (tamper.empty()) return SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
-  return TamperedPackage(tamper, std::move(package));
-}
-
-// Testing only ([testing] tamper_package): a dishonest source, so that tests can check that the
-// destination refuses what it sends.
-v1::SignedMessage TransferManager::TamperedPackage(const std::string& how,
-                                                   v1::TransferPackage package) const {
-  LogWarning("transfer_package_tampered", StrCat("transfer=", package.transfer_id(), " how=", how));
-  if (how == "proof" && package.entries(0).inclusion_proof_size() > 0) {
-    package.mutable_entries(0)->mutable_inclusion_proof(0)->at(0) ^= 1;
-  } else if (how == "drop-entry" && package.entries_size() > 1) {
-    package.mutable_entries()->erase(package.mutable_entries()->begin() +
-                                     package.entries_size() / 2);
+  const auto sign = [this](const v1::TransferPackage& p) {
+    return SignMessage(*node_.key, kPackageContext, p.SerializeAsString());
+  };
+  if (node_.seams != nullptr && node_.seams->send_package) {
+    return node_.seams->send_package(std::move(package), sign);
   }
-  v1::SignedMessage signed_package =
-      SignMessage(*node_.key, kPackageContext, package.SerializeAsString());
-  if (how == "signature") signed_package.mutable_signature()->at(0) ^= 1;
-  return signed_package;
+  return sign(package);
 }
 
 absl::Status TransferManager::CheckReceipt(const v1::TransferRecord& record,

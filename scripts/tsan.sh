@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The concurrent parts under ThreadSanitizer: the ledger's sequencer (LedgerTest, FaultTest,
 # OverwriteTest, CrashTest), the node (NodeTest, NodeLifecycleTest) and transfers between nodes
-# (TamperedPackageTest, the short TransferFaultTest), with TSan-built pbld daemons. Builds only
+# (TamperedPackageTest, the short TransferFaultTest), with TSan-built pbld and pbld_faulty (the
+# test daemon of nodes with a fault plan) daemons. Builds only
 # the targets those tests need (the tsan build preset's list) into build/tsan.
 #
 # Races are reported by the test binaries and by every pbld and crash child they start; all of

@@ -1,10 +1,10 @@
 #include "ledger/log/ledger.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
 #include <map>
 
+#include "crypto/base/check.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
@@ -19,7 +19,8 @@ namespace {
 // The smallest key greater than every key that starts with `prefix` (whose last byte is not
 // 0xff, as none of the ledger's prefixes ends in one).
 std::string PrefixEnd(std::string prefix) {
-  assert(!prefix.empty() && static_cast<uint8_t>(prefix.back()) != 0xff);
+  PBL_CHECK(!prefix.empty() && static_cast<uint8_t>(prefix.back()) != 0xff,
+            "a key prefix is empty or ends in 0xff");
   prefix.back() = static_cast<char>(prefix.back() + 1);
   return prefix;
 }
@@ -127,20 +128,25 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
                        LastIndexKey(*ledger->storage_, kCheckpointPrefix));
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
                        LastIndexKey(*ledger->storage_, kEntryPrefix));
+  const bool empty = !last_checkpoint && !last_entry;
   absl::StatusOr<std::string> layout = ledger->storage_->Get(kLayoutKey);
   if (layout.ok()) {
     if (*layout != kLayoutBundles) {
       return absl::FailedPreconditionError(
-          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles,
-                 "' and the one-entry-per-key layout of logs without a layout row"));
+          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles, "'"));
     }
-  } else if (absl::IsNotFound(layout.status())) {
-    // A new log gets the layout row with its first checkpoint; an older one keeps its layout.
-    ledger->bundled_ = !last_checkpoint && !last_entry;
-  } else {
+  } else if (!absl::IsNotFound(layout.status())) {
     return layout.status();
+  } else if (!empty) {
+    // Every log this build writes names its layout with its first checkpoint, in the same write;
+    // a log without the row was written one entry per key, before entry bundles, and no
+    // deployment holds one.
+    return absl::FailedPreconditionError(
+        StrCat("the log has no layout row (it was written one entry per key, before entry "
+               "bundles); this build reads only '",
+               kLayoutBundles, "'"));
   }
-  if (!last_checkpoint && !last_entry) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
+  if (empty) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
   PBL_RETURN_IF_ERROR(ledger->LoadHead());
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
   ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
@@ -153,7 +159,7 @@ absl::Status Ledger::CreateEmptyLog() {
   PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
   batch->Put(CheckpointKey(0), note);
-  if (bundled_) batch->Put(kLayoutKey, kLayoutBundles);
+  batch->Put(kLayoutKey, kLayoutBundles);
   return storage_->Commit(*batch);
 }
 
@@ -174,14 +180,12 @@ absl::Status Ledger::LoadHead() {
   int64_t entries = 0;
   if (last_entry) {
     entries = DecodeIndexKey(kEntryPrefix, last_entry->key).value_or(-2) + 1;
-    if (bundled_) {
-      absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
-      if (!last.ok()) {
-        return AsDataLoss(last.status(), StrCat("the last entry bundle, at entry ", entries - 1,
-                                                ", is malformed"));
-      }
-      entries += static_cast<int64_t>(last->size()) - 1;
+    absl::StatusOr<std::vector<std::string_view>> last = SplitBundle(last_entry->value);
+    if (!last.ok()) {
+      return AsDataLoss(last.status(),
+                        StrCat("the last entry bundle, at entry ", entries - 1, ", is malformed"));
     }
+    entries += static_cast<int64_t>(last->size()) - 1;
   }
   if (entries != *size) {
     return absl::DataLossError(StrCat("the latest checkpoint has size ", *size,
@@ -349,7 +353,27 @@ bool Ledger::WaitForSyncs(size_t limit) {
   return true;
 }
 
+namespace {
+
+// The entries and bytes of a group's requests.
+template <typename Requests>
+std::pair<size_t, size_t> GroupSize(const Requests& group) {
+  size_t entries = 0;
+  size_t bytes = 0;
+  for (const auto& r : group) {
+    entries += r->entries.size();
+    for (const std::string& e : r->entries) bytes += e.size();
+  }
+  return {entries, bytes};
+}
+
+}  // namespace
+
 void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
+  const auto [group_entries, group_bytes] = GroupSize(group);
+  PBL_CHECK(!group.empty() && group_entries > 0, "the sequencer took an empty group");
+  PBL_CHECK(group_entries <= kGroupEntriesMax, "a group holds more than kGroupEntriesMax entries");
+  PBL_CHECK(group_bytes <= kGroupBytesMax, "a group holds more than kGroupBytesMax bytes");
   const auto fail_all = [&](const absl::Status& status) {
     for (const auto& r : group) r->done.set_value(status);
   };
@@ -361,36 +385,10 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   }
   const int64_t old_size = frontier_.size();
   crypto::MerkleFrontier next = frontier_;
-  std::vector<crypto::Hash> stored;
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
-  int64_t index = old_size;
-  std::vector<std::string> person_keys;
-  // Bundles of up to kBundleEntries entries, cut at each multiple of it and at the group's end:
-  // one memtable insert for many entries (specs/ledger.md).
-  BundleWriter bundles(
-      old_size, [&](std::string_view key, std::string_view bundle) { batch->Put(key, bundle); });
-  for (const auto& r : group) {
-    for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      if (bundled_) {
-        bundles.Add(r->entries[i]);
-      } else {
-        batch->Put(EntryKey(index), r->entries[i]);
-      }
-      person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
-      next.Append(r->leaf_hashes[i], &stored);
-    }
-  }
-  bundles.Finish();
-  // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
-  // previous insert's position instead of searching from the top for each random key, which
-  // more than halves the cost of a group's write (see the ledger benchmark).
-  std::sort(person_keys.begin(), person_keys.end());
-  for (const std::string& key : person_keys) batch->Put(key, {});
-  std::string blob(stored.size() * crypto::kHashBytes, '\0');
-  for (size_t i = 0; i < stored.size(); ++i) {
-    std::memcpy(blob.data() + i * crypto::kHashBytes, stored[i].data(), crypto::kHashBytes);
-  }
-  batch->Put(HashBlobKey(crypto::StoredHashCount(old_size)), blob);
+  PutGroup(group, old_size, &next, *batch);
+  PBL_CHECK(next.size() == old_size + static_cast<int64_t>(group_entries),
+            "the group's tree did not grow by its entries");
   const crypto::NoteSigner* signers[] = {&signer_};
   absl::StatusOr<std::string> note = crypto::SignCheckpoint(
       crypto::Checkpoint{options_.origin, next.size(), next.Root(), {}}, signers);
@@ -405,10 +403,50 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
     return fail_all(s);
   }
   frontier_ = std::move(next);
+  QueueWritten(group, old_size, LogHead{frontier_.size(), frontier_.Root(), *std::move(note)});
+}
+
+void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+                      crypto::MerkleFrontier* next, StorageBatch& batch) const {
+  std::vector<crypto::Hash> stored;
+  int64_t index = old_size;
+  std::vector<std::string> person_keys;
+  // Bundles of up to kBundleEntries entries, cut at each multiple of it and at the group's end:
+  // one memtable insert for many entries (specs/ledger.md).
+  BundleWriter bundles(
+      old_size, [&](std::string_view key, std::string_view bundle) { batch.Put(key, bundle); });
+  for (const auto& r : group) {
+    PBL_CHECK(r->fields.size() == r->entries.size() && r->leaf_hashes.size() == r->entries.size(),
+              "a request's fields and leaf hashes do not match its entries");
+    for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
+      bundles.Add(r->entries[i]);
+      person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
+      next->Append(r->leaf_hashes[i], &stored);
+    }
+  }
+  bundles.Finish();
+  // RocksDB inserts a batch's keys into its memtable in order; sorted person rows reuse the
+  // previous insert's position instead of searching from the top for each random key, which
+  // more than halves the cost of a group's write (see the ledger benchmark).
+  std::sort(person_keys.begin(), person_keys.end());
+  for (const std::string& key : person_keys) batch.Put(key, {});
+  PBL_CHECK(static_cast<int64_t>(stored.size()) ==
+                crypto::StoredHashCount(next->size()) - crypto::StoredHashCount(old_size),
+            "the group's stored hashes do not continue the tree's");
+  std::string blob(stored.size() * crypto::kHashBytes, '\0');
+  for (size_t i = 0; i < stored.size(); ++i) {
+    std::memcpy(blob.data() + i * crypto::kHashBytes, stored[i].data(), crypto::kHashBytes);
+  }
+  batch.Put(HashBlobKey(crypto::StoredHashCount(old_size)), blob);
+}
+
+void Ledger::QueueWritten(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+                          LogHead head) {
+  PBL_CHECK(head.size > old_size, "a written group did not move the head forward");
   WrittenGroup written;
   written.requests = group;
-  written.head = LogHead{frontier_.size(), frontier_.Root(), *std::move(note)};
-  written.entries = frontier_.size() - old_size;
+  written.head = std::move(head);
+  written.entries = written.head.size - old_size;
   int64_t first = old_size;
   for (const auto& r : group) {
     const auto count = static_cast<int64_t>(r->entries.size());
@@ -416,8 +454,15 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
         AppendResult{first, count, written.head.size, written.head.checkpoint});
     first += count;
   }
+  PBL_CHECK(written.results.size() == written.requests.size(),
+            "a written group has not one result per request");
+  PBL_CHECK(first == written.head.size, "a written group's results do not end at its head");
   {
     std::lock_guard lock(sync_mu_);
+    // WaitForSyncs(kGroupsInFlight) ran before this group, and only this thread adds groups.
+    PBL_CHECK(in_flight_ < kGroupsInFlight, "more than kGroupsInFlight groups in flight");
+    PBL_CHECK(written_.empty() || written_.back().head.size == old_size,
+              "a written group does not continue the one written before it");
     written_.push_back(std::move(written));
     ++in_flight_;
   }
@@ -431,32 +476,48 @@ void Ledger::SyncerLoop() {
       std::unique_lock lock(sync_mu_);
       sync_cv_.wait(lock, [this] { return sync_stopping_ || !written_.empty(); });
       if (written_.empty()) return;  // stopping, and every written group is answered
+      PBL_CHECK(written_.size() <= in_flight_ && in_flight_ <= kGroupsInFlight,
+                "the groups waiting for the syncer are not within kGroupsInFlight");
       groups.swap(written_);
     }
     // One fsync makes every group written before it durable.
     const absl::Status synced = storage_->Sync();
-    if (synced.ok()) {
-      {
-        std::lock_guard lock(head_mu_);
-        head_ = groups.back().head;
-      }
-      for (WrittenGroup& g : groups) {
-        for (size_t i = 0; i < g.requests.size(); ++i) {
-          g.requests[i]->done.set_value(std::move(g.results[i]));
-        }
-        if (options_.on_group) options_.on_group(g.requests.size(), g.entries);
-      }
-    } else {
-      for (WrittenGroup& g : groups) {
-        for (const auto& r : g.requests) r->done.set_value(synced);
-      }
-    }
+    AnswerGroups(groups, synced);
     {
       std::lock_guard lock(sync_mu_);
+      PBL_CHECK(in_flight_ >= groups.size(), "the syncer answered groups not in flight");
       in_flight_ -= groups.size();
       if (!synced.ok()) sync_failed_ = true;
     }
     sync_cv_.notify_all();
+  }
+}
+
+void Ledger::AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& synced) {
+  if (!synced.ok()) {
+    for (WrittenGroup& g : groups) {
+      for (const auto& r : g.requests) r->done.set_value(synced);
+    }
+    return;
+  }
+  // The groups were written one after another, each from where the one before it ended.
+  for (size_t i = 0; i < groups.size(); ++i) {
+    const WrittenGroup& g = groups[i];
+    PBL_CHECK(g.entries > 0 && g.results.size() == g.requests.size(),
+              "a synced group has no entries or not one result per request");
+    PBL_CHECK(i == 0 || g.head.size == groups[i - 1].head.size + g.entries,
+              "a synced group's head is not the one before it plus its entries");
+  }
+  {
+    std::lock_guard lock(head_mu_);
+    PBL_CHECK(groups.back().head.size >= head_.size, "the head would move back");
+    head_ = groups.back().head;
+  }
+  for (WrittenGroup& g : groups) {
+    for (size_t i = 0; i < g.requests.size(); ++i) {
+      g.requests[i]->done.set_value(std::move(g.results[i]));
+    }
+    if (options_.on_group) options_.on_group(g.requests.size(), g.entries);
   }
 }
 
@@ -469,7 +530,6 @@ absl::StatusOr<std::string> Ledger::GetEntry(int64_t index) const {
 }
 
 absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
-  if (!bundled_) return storage_->Get(EntryKey(index));
   // The entry from the bundle stored at `first`; nullopt if that bundle ends before it.
   const auto from_bundle =
       [index](int64_t first,
@@ -502,12 +562,6 @@ absl::StatusOr<std::string> Ledger::ReadEntry(int64_t index) const {
 
 absl::Status Ledger::ScanEntries(int64_t start, int64_t end,
                                  const std::function<bool(int64_t, std::string_view)>& fn) const {
-  if (!bundled_) {
-    return storage_->Scan(EntryKey(start), EntryKey(end),
-                          [&](std::string_view key, std::string_view value) {
-                            return fn(DecodeIndexKey(kEntryPrefix, key).value_or(-1), value);
-                          });
-  }
   absl::Status bad;
   int64_t previous_end = 0;
   PBL_RETURN_IF_ERROR(storage_->Scan(

@@ -145,8 +145,18 @@ class Ledger {
   absl::Status ScanEntries(int64_t start, int64_t end,
                            const std::function<bool(int64_t, std::string_view)>& fn) const;
   void SequencerLoop();
+  // Sequencer: writes one group (unsynced) and hands it to the syncer.
   void ProcessGroup(const std::vector<std::shared_ptr<Request>>& group);
+  // Puts the group's entry bundles, person rows and hash blob into `batch`, appending its leaf
+  // hashes to `next` (the tree of `old_size` entries).
+  void PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+                crypto::MerkleFrontier* next, StorageBatch& batch) const;
+  // Sequencer: queues a written group, whose tree grew from `old_size` to `head`, for the syncer.
+  void QueueWritten(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+                    LogHead head);
   void SyncerLoop();
+  // Syncer: answers the groups of one fsync, moving the head forward if it succeeded.
+  void AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& synced);
   // Sequencer: waits until fewer than `limit` groups are written and not yet durable; true if a
   // sync failed meanwhile (the head must then be re-read).
   bool WaitForSyncs(size_t limit);
@@ -159,10 +169,6 @@ class Ledger {
   crypto::Ed25519NoteSigner signer_;
   crypto::Ed25519NoteVerifier verifier_;
   std::unique_ptr<HashReaderImpl> hash_reader_;
-
-  // Entries in bundles (kLayoutBundles); false for a log written before them, one per key.
-  // Set by Open.
-  bool bundled_ = true;
 
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;

@@ -1,5 +1,8 @@
 // Ledger::Verify: the full check an auditor runs (specs/ledger.md, "Verification").
+#include <functional>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
@@ -55,19 +58,16 @@ class StoredHashCursor {
   std::string blob_;
 };
 
-}  // namespace
-
-absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progress) const {
-  const LogHead head = Head();
-  const int64_t size = head.size;
-
-  // Every checkpoint must verify; its root is checked when the recomputed tree reaches its size.
-  std::map<int64_t, crypto::Hash> checkpoint_roots;
+// Every checkpoint stored up to `size`, checked against `verifier`, as (size, root); DATA_LOSS
+// if one does not verify or none is stored for `size`.
+absl::StatusOr<std::map<int64_t, crypto::Hash>> CheckpointRoots(
+    const Storage& storage, const crypto::NoteVerifier& verifier, int64_t size) {
+  std::map<int64_t, crypto::Hash> roots;
   absl::Status scan_error;
-  PBL_RETURN_IF_ERROR(storage_->Scan(
+  PBL_RETURN_IF_ERROR(storage.Scan(
       CheckpointKey(0), CheckpointKey(size + 1), [&](std::string_view key, std::string_view note) {
         const int64_t at = DecodeIndexKey(kCheckpointPrefix, key).value_or(-1);
-        absl::StatusOr<crypto::OpenedCheckpoint> opened = crypto::OpenCheckpoint(note, verifier_);
+        absl::StatusOr<crypto::OpenedCheckpoint> opened = crypto::OpenCheckpoint(note, verifier);
         if (!opened.ok() || opened->checkpoint.size != at) {
           scan_error = absl::DataLossError(
               StrCat("checkpoint at size ", at, " does not verify: ",
@@ -75,74 +75,104 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
                                  : std::string(ToStd(opened.status().message()))));
           return false;
         }
-        checkpoint_roots[at] = opened->checkpoint.root;
+        roots[at] = opened->checkpoint.root;
         return true;
       }));
   PBL_RETURN_IF_ERROR(scan_error);
-  if (!checkpoint_roots.contains(size)) {
+  if (!roots.contains(size)) {
     return absl::DataLossError(StrCat("no checkpoint is stored for the log's size ", size));
   }
+  return roots;
+}
 
-  const crypto::ShortHasher index_hasher = crypto::ShortHasher::WithRandomKey();
-  uint64_t expected_index_sum = 0;
-  crypto::MerkleFrontier tree;
-  StoredHashCursor stored(*storage_);
-  std::vector<crypto::Hash> recomputed;
-  int64_t next_index = 0;
-  int64_t next_stored = 0;
-  const auto check_entry = [&](int64_t index, std::string_view bytes) -> absl::Status {
-    if (index != next_index) {
-      return absl::DataLossError(StrCat("entry ", next_index, " is missing"));
+// Checks the entries in log order: each one valid, its leaf and the node hashes it closes equal
+// to the stored ones, every checkpoint's root equal to the tree's at its size; and sums the
+// person index rows the entries call for.
+class EntryChecker {
+ public:
+  EntryChecker(const Storage& storage, std::map<int64_t, crypto::Hash> checkpoint_roots,
+               const crypto::ShortHasher& index_hasher, int64_t size,
+               const std::function<void(int64_t, int64_t)>& progress)
+      : stored_(storage),
+        checkpoint_roots_(std::move(checkpoint_roots)),
+        index_hasher_(index_hasher),
+        size_(size),
+        progress_(progress) {}
+
+  absl::Status Check(int64_t index, std::string_view bytes) {
+    if (index != next_index_) {
+      return absl::DataLossError(StrCat("entry ", next_index_, " is missing"));
     }
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(bytes);
     if (!fields.ok()) {
-      return absl::DataLossError(StrCat(
-          "entry ", next_index, " is not a valid entry: ", ToStd(fields.status().message())));
+      return absl::DataLossError(
+          StrCat("entry ", index, " is not a valid entry: ", ToStd(fields.status().message())));
     }
-    expected_index_sum += index_hasher.Hash(
-        crypto::AsBytes(PersonKey(fields->person_id, fields->scheme_id, next_index)));
-    recomputed.clear();
-    tree.Append(crypto::LeafHash(crypto::AsBytes(bytes)), &recomputed);
-    for (size_t level = 0; level < recomputed.size(); ++level, ++next_stored) {
-      PBL_ASSIGN_OR_RETURN(crypto::Hash h, stored.Next(next_stored));
-      if (h != recomputed[level]) {
-        return absl::DataLossError(
-            level == 0
-                ? StrCat("entry ", next_index,
-                         ": its bytes do not match its stored leaf hash "
-                         "(stored hash ",
-                         next_stored, ")")
-                : StrCat("stored hash ", next_stored, " (level ", level, ", closed by entry ",
-                         next_index, ") does not match the hash recomputed from the entries"));
-      }
+    index_sum_ +=
+        index_hasher_.Hash(crypto::AsBytes(PersonKey(fields->person_id, fields->scheme_id, index)));
+    recomputed_.clear();
+    tree_.Append(crypto::LeafHash(crypto::AsBytes(bytes)), &recomputed_);
+    for (size_t level = 0; level < recomputed_.size(); ++level, ++next_stored_) {
+      PBL_ASSIGN_OR_RETURN(crypto::Hash h, stored_.Next(next_stored_));
+      if (h == recomputed_[level]) continue;
+      return absl::DataLossError(
+          level == 0 ? StrCat("entry ", index, ": its bytes do not match its stored leaf hash ",
+                              "(stored hash ", next_stored_, ")")
+                     : StrCat("stored hash ", next_stored_, " (level ", level, ", closed by entry ",
+                              index, ") does not match the hash recomputed from the entries"));
     }
-    ++next_index;
-    if (auto it = checkpoint_roots.find(tree.size()); it != checkpoint_roots.end()) {
-      if (it->second != tree.Root()) {
-        return absl::DataLossError(StrCat("the checkpoint at size ", tree.size(),
+    ++next_index_;
+    if (auto it = checkpoint_roots_.find(tree_.size()); it != checkpoint_roots_.end()) {
+      if (it->second != tree_.Root()) {
+        return absl::DataLossError(StrCat("the checkpoint at size ", tree_.size(),
                                           " does not have the root of the stored entries"));
       }
     }
-    if (progress && next_index % kProgressEvery == 0) progress(next_index, size);
+    if (progress_ && next_index_ % kProgressEvery == 0) progress_(next_index_, size_);
     return absl::OkStatus();
-  };
-  PBL_RETURN_IF_ERROR(ScanEntries(0, size, [&](int64_t index, std::string_view bytes) {
-    scan_error = check_entry(index, bytes);
-    return scan_error.ok();
-  }));
-  PBL_RETURN_IF_ERROR(scan_error);
-  if (next_index != size) return absl::DataLossError(StrCat("entry ", next_index, " is missing"));
-  if (stored.end() != next_stored && size > 0) {
-    return absl::DataLossError(StrCat("the hash blob ending at stored hash ", stored.end(),
-                                      " holds more hashes than the entries make"));
   }
-  // Proofs find a hash through the greatest blob key not above it, so a stray blob key inside
-  // the tree would change what proofs read even though every blob read above was right.
+
+  // After the last entry: all `size` were checked and the hash blobs hold no more hashes.
+  absl::Status CheckEnd() const {
+    if (next_index_ != size_) {
+      return absl::DataLossError(StrCat("entry ", next_index_, " is missing"));
+    }
+    if (stored_.end() != next_stored_ && size_ > 0) {
+      return absl::DataLossError(StrCat("the hash blob ending at stored hash ", stored_.end(),
+                                        " holds more hashes than the entries make"));
+    }
+    return absl::OkStatus();
+  }
+
+  const crypto::MerkleFrontier& tree() const { return tree_; }
+  uint64_t index_sum() const { return index_sum_; }
+  int64_t next_stored() const { return next_stored_; }
+  const std::vector<int64_t>& blob_starts() const { return stored_.starts(); }
+
+ private:
+  StoredHashCursor stored_;
+  const std::map<int64_t, crypto::Hash> checkpoint_roots_;
+  const crypto::ShortHasher& index_hasher_;
+  const int64_t size_;
+  const std::function<void(int64_t, int64_t)>& progress_;
+  crypto::MerkleFrontier tree_;
+  std::vector<crypto::Hash> recomputed_;
+  uint64_t index_sum_ = 0;
+  int64_t next_index_ = 0;
+  int64_t next_stored_ = 0;
+};
+
+// Proofs find a hash through the greatest blob key not above it, so a stray blob key inside the
+// tree would change what proofs read even though every blob read in order was right: the blob
+// keys below `stored_end` must be exactly `starts`.
+absl::Status CheckHashBlobKeys(const Storage& storage, const std::vector<int64_t>& starts,
+                               int64_t stored_end) {
   size_t blob = 0;
-  PBL_RETURN_IF_ERROR(storage_->Scan(
-      HashBlobKey(0), HashBlobKey(next_stored), [&](std::string_view key, std::string_view) {
+  absl::Status scan_error;
+  PBL_RETURN_IF_ERROR(storage.Scan(
+      HashBlobKey(0), HashBlobKey(stored_end), [&](std::string_view key, std::string_view) {
         const std::optional<int64_t> start = DecodeIndexKey(kHashPrefix, key);
-        if (blob >= stored.starts().size() || start != stored.starts()[blob]) {
+        if (blob >= starts.size() || start != starts[blob]) {
           scan_error =
               absl::DataLossError(StrCat("a hash blob key at stored hash ", start.value_or(-1),
                                          " is not the start of a group's hashes"));
@@ -151,12 +181,32 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
         ++blob;
         return true;
       }));
-  PBL_RETURN_IF_ERROR(scan_error);
-  if (tree.Root() != head.root) {
+  return scan_error;
+}
+
+}  // namespace
+
+absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progress) const {
+  const LogHead head = Head();
+  const int64_t size = head.size;
+  // Every checkpoint must verify; its root is checked when the recomputed tree reaches its size.
+  using Roots = std::map<int64_t, crypto::Hash>;
+  PBL_ASSIGN_OR_RETURN(Roots checkpoint_roots, CheckpointRoots(*storage_, verifier_, size));
+  const crypto::ShortHasher index_hasher = crypto::ShortHasher::WithRandomKey();
+  EntryChecker checker(*storage_, std::move(checkpoint_roots), index_hasher, size, progress);
+  absl::Status entry_error;
+  PBL_RETURN_IF_ERROR(ScanEntries(0, size, [&](int64_t index, std::string_view bytes) {
+    entry_error = checker.Check(index, bytes);
+    return entry_error.ok();
+  }));
+  PBL_RETURN_IF_ERROR(entry_error);
+  PBL_RETURN_IF_ERROR(checker.CheckEnd());
+  PBL_RETURN_IF_ERROR(CheckHashBlobKeys(*storage_, checker.blob_starts(), checker.next_stored()));
+  if (checker.tree().Root() != head.root) {
     return absl::DataLossError("the latest checkpoint does not have the root of the entries");
   }
   if (progress) progress(size, size);
-  return VerifyIndex(size, expected_index_sum, index_hasher);
+  return VerifyIndex(size, checker.index_sum(), index_hasher);
 }
 
 absl::Status Ledger::VerifyIndex(int64_t size, uint64_t expected_sum,

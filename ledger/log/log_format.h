@@ -35,8 +35,8 @@ inline constexpr char kCheckpointPrefix = 'c';
 // kBundleEntries, so the bundle holding entry i starts in [BundleStart(i), i].
 inline constexpr int64_t kBundleEntries = 16;
 inline constexpr int64_t BundleStart(int64_t index) { return index - index % kBundleEntries; }
-// The row that names the log's layout; a log without it (written before bundles) keeps one
-// entry per key, unprefixed.
+// The row that names the log's layout, written with the empty log's first checkpoint; a log
+// without it is refused at open (specs/ledger.md).
 inline constexpr std::string_view kLayoutKey = "f";
 inline constexpr std::string_view kLayoutBundles = "pbl-log/entry-bundles-16";
 void AppendToBundle(std::string* bundle, std::string_view entry);

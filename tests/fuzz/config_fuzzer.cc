@@ -8,8 +8,8 @@
 //    key name; at least one hosted scheme, every scheme id valid and named once in the file;
 //    peer identities, administrators and auditors each a 1-64 byte printable name given once;
 //    peer verifier keys Ed25519; peer addresses with a port; limits within their ranges; TLS
-//    exactly when not dev_plaintext; dev_plaintext and a fault plan only on a loopback listen
-//    address; relative paths resolved under /base;
+//    exactly when not dev_plaintext; dev_plaintext only on a loopback listen address; relative
+//    paths resolved under /base;
 //  - parse -> write -> parse round trip: the configuration written back as TOML (every field,
 //    paths already resolved) parses to the same configuration.
 #include <algorithm>
@@ -67,8 +67,7 @@ void Key(std::string* out, std::string_view key, std::string_view value) {
 std::string WriteNode(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
                rules_dir, tls, dev_plaintext, peers, administrators, auditors, max_batch_entries,
-               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds, fault_plan] =
-      c;
+               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds] = c;
   std::string out = "[node]\n";
   Key(&out, "id", TomlString(node_id));
   Key(&out, "origin", TomlString(origin));
@@ -94,16 +93,6 @@ std::string WriteNode(const NodeConfig& c) {
   Key(&out, "max_message_bytes", StrCat(max_message_bytes));
   Key(&out, "transfer_deadline_seconds", StrCat(transfer_deadline_seconds));
   Key(&out, "worker_token_max_seconds", StrCat(worker_token_max_seconds));
-  if (fault_plan) {
-    const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max, tamper] = *fault_plan;
-    StrAppend(&out, "[testing]\n");
-    Key(&out, "fault_seed", StrCat(seed));
-    Key(&out, "drop_request_percent", StrCat(drop_request));
-    Key(&out, "drop_response_percent", StrCat(drop_response));
-    Key(&out, "duplicate_percent", StrCat(duplicate));
-    Key(&out, "delay_ms_max", StrCat(delay_ms_max));
-    if (!tamper.empty()) Key(&out, "tamper_package", TomlString(tamper));
-  }
   for (const PeerConfig& peer : peers) {
     const auto& [id, address, verifier_key, identity, peer_schemes] = peer;
     StrAppend(&out, "[[peer]]\n");
@@ -181,9 +170,7 @@ void CheckAccepted(const NodeConfig& c) {
   PBL_FUZZ_CHECK(c.worker_token_max_seconds >= 60 && c.worker_token_max_seconds <= 365 * 86'400,
                  "worker_token_max_seconds range");
   PBL_FUZZ_CHECK(c.tls.has_value() != c.dev_plaintext, "TLS exactly when not dev_plaintext");
-  if (c.dev_plaintext || c.fault_plan) {
-    PBL_FUZZ_CHECK(IsLoopbackHost(c.listen), "plaintext and faults only on loopback");
-  }
+  if (c.dev_plaintext) PBL_FUZZ_CHECK(IsLoopbackHost(c.listen), "plaintext only on loopback");
   PBL_FUZZ_CHECK(PathOk(c.data_dir) && PathOk(c.signing_key_file), "paths resolved");
   PBL_FUZZ_CHECK(c.rules_dir.empty() || PathOk(c.rules_dir), "rules_dir resolved");
   if (c.tls) {

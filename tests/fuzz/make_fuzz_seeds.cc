@@ -219,14 +219,7 @@ std::string FullConfig() {
          "max_batch_entries = 5000\n"
          "max_message_bytes = 16777216\n"
          "transfer_deadline_seconds = 600\n"
-         "worker_token_max_seconds = 86400\n\n"
-         "[testing]\n"
-         "fault_seed = 42\n"
-         "drop_request_percent = 10\n"
-         "drop_response_percent = 20\n"
-         "duplicate_percent = 5\n"
-         "delay_ms_max = 50\n"
-         "tamper_package = \"proof\"\n";
+         "worker_token_max_seconds = 86400\n";
 }
 
 void ConfigSeeds(std::vector<Seed>* seeds) {

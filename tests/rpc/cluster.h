@@ -57,8 +57,9 @@ inline int TestNodePort() {
 inline constexpr int kAnhui = 1;
 
 struct ClusterOptions {
-  std::optional<FaultPlanSpec> fault_plan;  // on both nodes (seeds differ per node)
-  std::string shanghai_tampers;             // [testing] tamper_package of the Shanghai node
+  // On both nodes (seeds differ per node), which then run as pbld_faulty.
+  std::optional<FaultPlanSpec> fault_plan;
+  std::string shanghai_tampers;  // tamper_package of the Shanghai node's fault plan
   int transfer_deadline_seconds = 60;
 };
 
@@ -131,8 +132,8 @@ class Cluster {
   }
 
   absl::Status StartNode(int i) {
-    return processes_[static_cast<size_t>(i)]->Start(PBL_PBLD_PATH,
-                                                     specs_[static_cast<size_t>(i)].ConfigPath());
+    return processes_[static_cast<size_t>(i)]->StartCommand(
+        NodeCommand(specs_[static_cast<size_t>(i)], PBL_PBLD_PATH, PBL_PBLD_FAULTY_PATH));
   }
   NodeProcess& process(int i) { return *processes_[static_cast<size_t>(i)]; }
   const NodeSpec& spec(int i) const { return specs_[static_cast<size_t>(i)]; }

@@ -88,13 +88,6 @@ max_batch_entries = 5000
 max_message_bytes = 16777216
 transfer_deadline_seconds = 600
 worker_token_max_seconds = 86400
-
-[testing]
-fault_seed = 42
-drop_request_percent = 10
-drop_response_percent = 20
-duplicate_percent = 5
-delay_ms_max = 50
 )");
 }
 
@@ -150,16 +143,10 @@ std::string Describe(const PeerConfig& peer) {
   return StrCat("{id=", id, " address=", address, " verifier_key=", verifier_key,
                 " identity=", identity, " schemes=", Describe(schemes), "}");
 }
-std::string Describe(const FaultPlanConfig& plan) {
-  const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max, tamper] = plan;
-  return StrCat("{seed=", seed, " drop_request=", drop_request, " drop_response=", drop_response,
-                " duplicate=", duplicate, " delay_ms_max=", delay_ms_max, " tamper=", tamper, "}");
-}
 std::string Describe(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
                rules_dir, tls, dev_plaintext, peers, administrators, auditors, max_batch_entries,
-               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds, fault_plan] =
-      c;
+               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds] = c;
   std::string out =
       StrCat("node_id=", node_id, "\norigin=", origin, "\nschemes=", Describe(schemes),
              "\ndata_dir=", data_dir, "\nlisten=", listen, "\nsigning_key_file=", signing_key_file,
@@ -169,8 +156,7 @@ std::string Describe(const NodeConfig& c) {
   StrAppend(&out, "\nadministrators=", Describe(administrators), "\nauditors=", Describe(auditors),
             "\nmax_batch_entries=", max_batch_entries, "\nmax_message_bytes=", max_message_bytes,
             "\ntransfer_deadline_seconds=", transfer_deadline_seconds,
-            "\nworker_token_max_seconds=", worker_token_max_seconds,
-            "\nfault_plan=", fault_plan ? Describe(*fault_plan) : "none", "\n");
+            "\nworker_token_max_seconds=", worker_token_max_seconds, "\n");
   return out;
 }
 
@@ -198,7 +184,6 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.max_message_bytes = 16 << 20;
   want.transfer_deadline_seconds = 600;
   want.worker_token_max_seconds = 86'400;
-  want.fault_plan = FaultPlanConfig{42, 10, 20, 5, 50, ""};
 
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(FullConfig()));
   EXPECT_EQ(Describe(got), Describe(want));
@@ -220,7 +205,6 @@ TEST(NodeConfigTest, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(got.max_message_bytes, 64 << 20);
   EXPECT_EQ(got.transfer_deadline_seconds, 900);
   EXPECT_EQ(got.worker_token_max_seconds, 30 * 86'400);
-  EXPECT_FALSE(got.fault_plan.has_value());
 }
 
 TEST(NodeConfigTest, EmptyOptionalStringsMeanNone) {
@@ -236,18 +220,6 @@ TEST(NodeConfigTest, EmptyBaseDirLeavesPathsRelative) {
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, ParseNodeConfig(kMinimalConfig, "node.toml", ""));
   EXPECT_EQ(got.data_dir, "data");
   EXPECT_EQ(got.tls->client_ca_file, "tls/ca.crt");
-}
-
-TEST(NodeConfigTest, FaultPlanKeysDefaultToZero) {
-  const std::string text = Replace(FullConfig(), R"(drop_request_percent = 10
-drop_response_percent = 20
-duplicate_percent = 5
-delay_ms_max = 50
-)",
-                                   "");
-  ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(text));
-  ASSERT_TRUE(got.fault_plan.has_value());
-  EXPECT_EQ(Describe(*got.fault_plan), Describe(FaultPlanConfig{42, 0, 0, 0, 0, ""}));
 }
 
 TEST(NodeConfigTest, PlaintextOnLoopbackNeedsNoTls) {
@@ -270,13 +242,16 @@ TEST(NodeConfigTest, PlaintextOnAllAddressesIsRefused) {
                              HasSubstr("node.dev_plaintext"), HasSubstr("0.0.0.0:7443"))));
 }
 
-TEST(NodeConfigTest, TestingOnANonLoopbackAddressIsRefused) {
+// Faults are injected by the test daemon pbld_faulty (tests/testing), never configured: a
+// [testing] table is an unknown table like any other, on a loopback address too.
+TEST(NodeConfigTest, ATestingTableIsRefusedAsUnknown) {
   const std::string text =
-      StrCat(kMinimalConfig, "\n[testing]\nfault_seed = 1\ndrop_request_percent = 50\n");
+      StrCat(Replace(std::string(kMinimalConfig), "0.0.0.0:7443", "127.0.0.1:7443"),
+             "\n[testing]\nfault_seed = 1\ndrop_request_percent = 50\n");
   EXPECT_THAT(Parse(text),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(StartsWith(StrCat("node.toml:", LineOf(text, "[testing]"), ": ")),
-                             HasSubstr("testing"), HasSubstr("0.0.0.0:7443"))));
+                             HasSubstr("testing"))));
 }
 
 TEST(NodeConfigTest, PeerAsAPlainTableIsRefused) {
@@ -375,7 +350,6 @@ TEST_P(NodeConfigRefusalTest, IsInvalidArgumentAtTheLineNamingTheKey) {
 std::vector<Refusal> Refusals() {
   const std::string node_line = "id = \"shanghai\"\n";
   const std::string limits = "[limits]\n";
-  const std::string testing = "[testing]\n";
   const std::string peer2 = "id = \"beijing\"\n";
   return {
       // Syntax, unknown keys and types.
@@ -389,7 +363,6 @@ std::vector<Refusal> Refusals() {
       {"unknown_access_key", "auditors = [\"auditor\"]\n",
        "auditors = [\"auditor\"]\nreaders = []\n", "readers", "access.readers"},
       {"unknown_limits_key", limits, limits + "max_peers = 3\n", "max_peers", "limits.max_peers"},
-      {"unknown_testing_key", testing, testing + "seed = 3\n", "seed =", "testing.seed"},
       {"unknown_table", "[access]", "[acess]", "[acess]", "acess"},
       {"node_not_a_table", "[node]\n", "[[node]]\n", "[[node]]", "node must be a table"},
       {"id_not_a_string", node_line, "id = 7\n", "id = 7", "node.id"},
@@ -520,18 +493,6 @@ std::vector<Refusal> Refusals() {
        "worker_token_max_seconds = 31536001", "worker_token", "limits.worker_token_max_seconds"},
       {"limit_beyond_int64", "worker_token_max_seconds = 86400",
        "worker_token_max_seconds = 99999999999999999999", "worker_token", "TOML syntax error"},
-      // [testing]
-      {"testing_without_loopback", "listen = \"127.0.0.1:7443\"", "listen = \"10.0.0.1:7443\"",
-       "[testing]", "testing"},
-      {"missing_fault_seed", "fault_seed = 42\n", "", "[testing]", "testing.fault_seed"},
-      {"fault_seed_negative", "fault_seed = 42", "fault_seed = -1", "fault_seed",
-       "testing.fault_seed"},
-      {"percent_too_big", "drop_request_percent = 10", "drop_request_percent = 101",
-       "drop_request_percent", "testing.drop_request_percent"},
-      {"percent_negative", "duplicate_percent = 5", "duplicate_percent = -5", "duplicate_percent",
-       "testing.duplicate_percent"},
-      {"delay_too_long", "delay_ms_max = 50", "delay_ms_max = 10001", "delay_ms_max",
-       "testing.delay_ms_max"},
   };
 }
 

@@ -384,11 +384,29 @@ TEST_F(WriteNodeConfigTest, WrittenConfigHasEveryTable) {
   EXPECT_EQ(config["access"]["administrators"], nlohmann::json::array({"admin"}));
   EXPECT_EQ(config["access"]["auditors"], nlohmann::json::array({"auditor-1", "auditor-2"}));
   EXPECT_EQ(config["limits"], nlohmann::json({{"max_batch_entries", 100}}));
-  EXPECT_EQ(config["testing"], nlohmann::json({{"fault_seed", 42},
-                                               {"drop_request_percent", 10},
-                                               {"drop_response_percent", 20},
-                                               {"duplicate_percent", 30},
-                                               {"delay_ms_max", 50}}));
+  // The fault plan is a file of its own, for pbld_faulty; pbld's config has no table for it.
+  EXPECT_FALSE(config.contains("testing"));
+  const nlohmann::json plan = ParseToml(nodes_[0].FaultPlanPath());
+  EXPECT_EQ(plan, nlohmann::json({{"fault_seed", 42},
+                                  {"drop_request_percent", 10},
+                                  {"drop_response_percent", 20},
+                                  {"duplicate_percent", 30},
+                                  {"delay_ms_max", 50}}));
+}
+
+TEST_F(WriteNodeConfigTest, ANodeWithAFaultPlanRunsAsPbldFaulty) {
+  const FaultPlanSpec faults{7, 0, 100, 0, 0, "proof"};
+  ASSERT_OK(WriteNodeConfig(nodes_[0], {}, AccessLists{}, faults).status());
+  EXPECT_EQ(NodeCommand(nodes_[0], "/bin/pbld", "/bin/pbld_faulty"),
+            (std::vector<std::string>{"/bin/pbld_faulty", "--fault-plan",
+                                      nodes_[0].dir + "/fault_plan.toml", "--config",
+                                      nodes_[0].dir + "/pbld.toml"}));
+  EXPECT_THAT(ReadWholeFile(nodes_[0].FaultPlanPath()), HasSubstr("tamper_package = \"proof\""));
+  // Written again without a plan, the node runs as pbld and the old plan is gone.
+  ASSERT_OK(WriteNodeConfig(nodes_[0], {}, AccessLists{}).status());
+  EXPECT_EQ(NodeCommand(nodes_[0], "/bin/pbld", "/bin/pbld_faulty"),
+            (std::vector<std::string>{"/bin/pbld", "--config", nodes_[0].dir + "/pbld.toml"}));
+  EXPECT_FALSE(std::filesystem::exists(nodes_[0].FaultPlanPath()));
 }
 
 TEST_F(WriteNodeConfigTest, NoTlsMeansDevPlaintextAndOptionalTablesAreLeftOut) {
@@ -454,8 +472,12 @@ TEST_F(WriteNodeConfigTest, RefusesWhatTheHarnessCannotRun) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peer 'beijing'")));
   FaultPlanSpec huge_seed;
   huge_seed.seed = ~uint64_t{0};
-  EXPECT_THAT(FormatNodeConfig(nodes_[0], {}, AccessLists{}, huge_seed),
+  EXPECT_THAT(WriteNodeConfig(nodes_[0], {}, AccessLists{}, huge_seed),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("seed")));
+  FaultPlanSpec unknown_tamper;
+  unknown_tamper.tamper_package = "receipt";
+  EXPECT_THAT(FormatFaultPlan(unknown_tamper),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("receipt")));
 }
 
 // ---------------------------------------------------------------------------------------------

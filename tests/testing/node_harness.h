@@ -1,6 +1,8 @@
 // Runs real `pbld` processes in tests: picks loopback ports, writes a node's TOML configuration
 // (rpc/config.h) and signing key file from a NodeSpec, and starts, stops, kills and restarts the
-// daemon as a child process whose output goes to a log file in the node's folder.
+// daemon as a child process whose output goes to a log file in the node's folder. A node with a
+// fault plan (tests/testing/fault_plan.h) is run as the test daemon pbld_faulty, every other as
+// pbld (NodeCommand).
 //
 // The harness does not make keys or certificates: the caller makes the signing key (for example
 // crypto::SigningKey::Generate with crypto::FormatPrivateKey and crypto::FormatVerifierKey) and
@@ -38,6 +40,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tests/testing/fault_plan.h"
 #include "tests/testing/tls_certs.h"
 
 namespace pbl::testing {
@@ -109,16 +112,6 @@ struct LimitsSpec {
   std::optional<int32_t> worker_token_max_seconds;
 };
 
-// [testing]: the seeded fault plan on the node's outgoing peer calls.
-struct FaultPlanSpec {
-  uint64_t seed = 0;  // TOML integers are signed: at most INT64_MAX
-  int32_t drop_request_percent = 0;
-  int32_t drop_response_percent = 0;
-  int32_t duplicate_percent = 0;
-  int32_t delay_ms_max = 0;
-  std::string tamper_package;  // "signature", "proof", "drop-entry"; empty: honest
-};
-
 // [access]: certificate common names.
 struct AccessLists {
   std::vector<std::string> administrators;
@@ -147,6 +140,8 @@ struct NodeSpec {
   std::string SigningKeyPath() const { return dir + "/signing.key"; }
   std::string DataDir() const { return dir + "/data"; }
   std::string LogPath() const { return dir + "/pbld.log"; }
+  // Written by WriteNodeConfig when the node has a fault plan (run by pbld_faulty).
+  std::string FaultPlanPath() const { return dir + "/fault_plan.toml"; }
 };
 
 // The log origin a test gives node `id`, and so the name of its signing key.
@@ -244,18 +239,6 @@ inline std::string LimitsTable(const LimitsSpec& limits) {
   return out.empty() ? out : "\n[limits]\n" + out;
 }
 
-inline std::string TestingTable(const FaultPlanSpec& plan) {
-  std::string out = "\n[testing]\n";
-  out += "fault_seed = " + std::to_string(plan.seed) + "\n";
-  out += "drop_request_percent = " + std::to_string(plan.drop_request_percent) + "\n";
-  out += "drop_response_percent = " + std::to_string(plan.drop_response_percent) + "\n";
-  out += "duplicate_percent = " + std::to_string(plan.duplicate_percent) + "\n";
-  out += "delay_ms_max = " + std::to_string(plan.delay_ms_max) + "\n";
-  if (!plan.tamper_package.empty())
-    out += "tamper_package = " + TomlString(plan.tamper_package) + "\n";
-  return out;
-}
-
 // Writes `text` to a new or truncated file whose mode is exactly `mode`.
 inline absl::Status WriteFileWithMode(const std::string& path, std::string_view text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -277,11 +260,11 @@ inline absl::Status WriteFileWithMode(const std::string& path, std::string_view 
 
 // The pbld TOML configuration of `node` with `peers` as its [[peer]] entries. Paths are the
 // absolute ones of NodeSpec (dir must be absolute). Only what the harness itself needs is checked,
-// so tests can write values pbld must refuse: INVALID_ARGUMENT if dir is not absolute, a port is
-// out of 1-65535, or the fault seed exceeds INT64_MAX.
-inline absl::StatusOr<std::string> FormatNodeConfig(
-    const NodeSpec& node, const std::vector<NodeSpec>& peers, const AccessLists& access,
-    const std::optional<FaultPlanSpec>& fault_plan = std::nullopt) {
+// so tests can write values pbld must refuse: INVALID_ARGUMENT if dir is not absolute or a port
+// is out of 1-65535. A fault plan is no part of it (WriteNodeConfig writes its own file).
+inline absl::StatusOr<std::string> FormatNodeConfig(const NodeSpec& node,
+                                                    const std::vector<NodeSpec>& peers,
+                                                    const AccessLists& access) {
   namespace internal = node_harness_internal;
   if (node.dir.empty() || node.dir.front() != '/') {
     return absl::InvalidArgumentError("node '" + node.id + "': dir '" + node.dir +
@@ -297,10 +280,6 @@ inline absl::StatusOr<std::string> FormatNodeConfig(
                                         std::to_string(peer.port) + " is not in 1-65535");
     }
   }
-  if (fault_plan.has_value() &&
-      fault_plan->seed > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-    return absl::InvalidArgumentError("fault plan seed exceeds the TOML integer range");
-  }
   std::string text = "# pbld configuration written by tests/testing/node_harness.h\n";
   text += internal::NodeTable(node);
   for (const NodeSpec& peer : peers) text += internal::PeerTable(peer);
@@ -308,19 +287,22 @@ inline absl::StatusOr<std::string> FormatNodeConfig(
   text += "administrators = " + internal::TomlStrings(access.administrators) + "\n";
   text += "auditors = " + internal::TomlStrings(access.auditors) + "\n";
   text += internal::LimitsTable(node.limits);
-  if (fault_plan.has_value()) text += internal::TestingTable(*fault_plan);
   return text;
 }
 
-// Makes node.dir and writes node.ConfigPath() (FormatNodeConfig) and, unless node.signing_key is
-// empty, node.SigningKeyPath() with mode 0600. Both files are replaced if they exist; the data
-// directory is left to pbld. Returns the config path. Errors as FormatNodeConfig, INTERNAL if a
-// file cannot be written.
+// Makes node.dir and writes node.ConfigPath() (FormatNodeConfig), unless node.signing_key is
+// empty node.SigningKeyPath() with mode 0600, and with `fault_plan` node.FaultPlanPath()
+// (FormatFaultPlan); without one, a fault plan file left from before is removed. Files are
+// replaced if they exist; the data directory is left to pbld. Returns the config path. Errors as
+// FormatNodeConfig and FormatFaultPlan, INTERNAL if a file cannot be written.
 inline absl::StatusOr<std::string> WriteNodeConfig(
     const NodeSpec& node, const std::vector<NodeSpec>& peers, const AccessLists& access,
     const std::optional<FaultPlanSpec>& fault_plan = std::nullopt) {
-  absl::StatusOr<std::string> text = FormatNodeConfig(node, peers, access, fault_plan);
+  absl::StatusOr<std::string> text = FormatNodeConfig(node, peers, access);
   if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> plan_text = std::string();
+  if (fault_plan.has_value()) plan_text = FormatFaultPlan(*fault_plan);
+  if (!plan_text.ok()) return plan_text.status();
   std::error_code error;
   std::filesystem::create_directories(node.dir, error);
   if (error) return absl::InternalError("cannot create " + node.dir + ": " + error.message());
@@ -334,7 +316,26 @@ inline absl::StatusOr<std::string> WriteNodeConfig(
   }
   absl::Status status = node_harness_internal::WriteFileWithMode(node.ConfigPath(), *text, 0644);
   if (!status.ok()) return status;
+  if (fault_plan.has_value()) {
+    status = node_harness_internal::WriteFileWithMode(node.FaultPlanPath(), *plan_text, 0644);
+    if (!status.ok()) return status;
+  } else {
+    std::filesystem::remove(node.FaultPlanPath(), error);
+    if (error) return absl::InternalError("cannot remove " + node.FaultPlanPath());
+  }
   return node.ConfigPath();
+}
+
+// The command that runs `node` as WriteNodeConfig left it: `pbld_faulty_path --fault-plan
+// node.FaultPlanPath() --config node.ConfigPath()` if it has a fault plan file, else `pbld_path
+// --config node.ConfigPath()`.
+inline std::vector<std::string> NodeCommand(const NodeSpec& node, const std::string& pbld_path,
+                                            const std::string& pbld_faulty_path) {
+  std::error_code error;
+  if (std::filesystem::exists(node.FaultPlanPath(), error)) {
+    return {pbld_faulty_path, "--fault-plan", node.FaultPlanPath(), "--config", node.ConfigPath()};
+  }
+  return {pbld_path, "--config", node.ConfigPath()};
 }
 
 // ---------------------------------------------------------------------------------------------
