@@ -1,5 +1,5 @@
 // `pbl audit log` and `pbl audit transfers`: the flags, the progress bar and the reports of the
-// auditor (cli/auditor.h).
+// verifier (ledger/verifier/), which reads each node's log through rpc::NodeLogSource.
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -10,14 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cli/auditor.h"
 #include "cli/command_registry.h"
 #include "cli/connection.h"
 #include "cli/exit_codes.h"
@@ -28,12 +29,24 @@
 #include "crypto/note_verifiers.h"
 #include "ledger/domain/calendar.h"
 #include "ledger/domain/rules.h"
+#include "ledger/verifier/finding.h"
+#include "ledger/verifier/log_audit.h"
+#include "ledger/verifier/state_dir.h"
+#include "ledger/verifier/transfer_audit.h"
+#include "ledger/verifier/transfer_logs.h"
+#include "rpc/verifier_source.h"
 
 namespace pbl::cli {
 
 namespace {
 
 using nlohmann::json;
+using verifier::AuditEntryRef;
+using verifier::AuditFinding;
+using verifier::AuditStateDir;
+using verifier::RememberedLog;
+using verifier::TransferLogs;
+using verifier::TransferReport;
 
 constexpr std::chrono::milliseconds kProgressRedraw{200};
 constexpr int kProgressBarWidth = 24;
@@ -195,23 +208,10 @@ struct AuditLogFlags {
   bool json = false;
 };
 
-// The checkpoint the node serves now, for the progress bar's total (0 when unknown).
-int64_t HeadSizeHint(const std::string& note) {
-  absl::StatusOr<crypto::Note> parsed = crypto::ParseNote(note);
-  if (!parsed.ok()) return 0;
-  absl::StatusOr<crypto::Checkpoint> cp = crypto::ParseCheckpoint(parsed->text);
-  return cp.ok() ? cp->size : 0;
-}
-
-struct LogAuditResult {
-  LogScan scan;
-  std::optional<RememberedLog> remembered;
-  AuditTree tree;
-};
-
-void PrintLogSummary(const AuditLogFlags& f, const LogAuditResult& r, const std::string& path,
+void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
+                     const std::optional<RememberedLog>& remembered, const std::string& path,
                      std::ostream& out) {
-  const LogScan& s = r.scan;
+  const verifier::LogScan& s = r.scan;
   const double rate = Rate(s.entries, s.seconds);
   if (f.json) {
     json j = {{"ok", true},
@@ -225,7 +225,7 @@ void PrintLogSummary(const AuditLogFlags& f, const LogAuditResult& r, const std:
               {"previous_size", nullptr},
               {"state_file", path},
               {"findings", json::array()}};
-    if (r.remembered) j["previous_size"] = r.remembered->checkpoint.size;
+    if (remembered) j["previous_size"] = remembered->checkpoint.size;
     out << j.dump(2) << "\n";
     return;
   }
@@ -237,35 +237,13 @@ void PrintLogSummary(const AuditLogFlags& f, const LogAuditResult& r, const std:
       << "  root      " << crypto::HexEncode(s.checkpoint.root) << "\n"
       << "  entries   " << s.entries << " checked from index " << s.first_index << " " << timing
       << "\n";
-  if (r.remembered) {
-    out << "  previous  size " << r.remembered->checkpoint.size
+  if (remembered) {
+    out << "  previous  size " << remembered->checkpoint.size
         << ": consistent (same signed checkpoint for that size, consistency proof verified)\n";
   } else {
     out << "  previous  none: first audit of this log\n";
   }
   out << "  remembered in " << path << "\n";
-}
-
-// What is wrong with a scanned log, the remembered checkpoint included. Failed calls are the
-// status.
-absl::StatusOr<std::vector<AuditFinding>> LogFindings(rpc::NodeClient& client,
-                                                      const crypto::NoteVerifier& verifier,
-                                                      const LogAuditResult& r) {
-  std::vector<AuditFinding> findings;
-  // A tree that does not match its signed root is still checked against the remembered
-  // checkpoint: a forked log (the remembered prefix changed) is an equivocation, and in
-  // --incremental mode it shows first as a root mismatch. Entries that are not the signed ones
-  // say nothing of the remembered prefix, so then only the signed notes and proofs count.
-  if (r.remembered && (!r.scan.finding || r.scan.finding->code == "root-mismatch")) {
-    LogScan signed_scan = r.scan;
-    if (signed_scan.finding) signed_scan.root_at_watch.reset();
-    PBL_ASSIGN_OR_RETURN(
-        std::optional<AuditFinding> finding,
-        CheckRemembered(client, verifier, verifier.name(), *r.remembered, signed_scan));
-    if (finding) findings.push_back(*std::move(finding));
-  }
-  if (r.scan.finding) findings.push_back(*r.scan.finding);
-  return findings;
 }
 
 int RunAuditLog(const AuditLogFlags& f, std::ostream& out, std::ostream& err) {
@@ -276,39 +254,28 @@ int RunAuditLog(const AuditLogFlags& f, std::ostream& out, std::ostream& err) {
   absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
   if (!client.ok()) return FailCall(err, kWhat, client.status());
   const AuditStateDir state(f.state_dir.empty() ? DefaultStateDir() : f.state_dir);
-  LogAuditResult r;
   absl::StatusOr<std::optional<RememberedLog>> remembered = state.Load(**verifier);
   if (!remembered.ok()) return FailCall(err, kWhat, remembered.status());
-  r.remembered = std::move(*remembered);
-  absl::StatusOr<std::string> head = (*client)->GetCheckpoint();
-  if (!head.ok()) return FailCall(err, kWhat, head.status());
-  const int64_t hint = HeadSizeHint(*head);
-  if (f.incremental && r.remembered && r.remembered->tree &&
-      hint >= r.remembered->checkpoint.size) {
-    r.tree = *r.remembered->tree;  // resume where the last audit ended
-  }
-  ScanOptions options;
-  options.node = origin;
-  options.total_hint = hint;
-  options.watch_size = r.remembered ? r.remembered->checkpoint.size : -1;
+  rpc::NodeLogSource source(**client);
+  verifier::LogAuditOptions options;
+  options.incremental = f.incremental;
   ProgressBar bar(err, ShowProgress(f.progress), origin);
   options.progress = [&bar](int64_t done, int64_t total) { bar.Update(done, total); };
-  absl::StatusOr<LogScan> scan = ScanLog(**client, **verifier, &r.tree, options);
+  absl::StatusOr<verifier::LogAudit> audit =
+      verifier::AuditLog(source, **verifier, *remembered, options);
   bar.Finish();
-  if (!scan.ok()) return FailCall(err, kWhat, scan.status());
-  r.scan = *std::move(scan);
-  absl::StatusOr<std::vector<AuditFinding>> findings = LogFindings(**client, **verifier, r);
-  if (!findings.ok()) return FailCall(err, kWhat, findings.status());
+  if (!audit.ok()) return FailCall(err, kWhat, audit.status());
+  const verifier::LogAudit& r = *audit;
   json report = {{"origin", origin}};
-  if (!findings->empty()) {
-    return ReportFindings(kWhat, *findings, out, err, f.json ? &report : nullptr);
+  if (!r.findings.empty()) {
+    return ReportFindings(kWhat, r.findings, out, err, f.json ? &report : nullptr);
   }
   if (absl::Status saved = state.Save(r.scan.note, r.scan.checkpoint, r.tree); !saved.ok()) {
     err << "pbl: audit log: the log verified, but its checkpoint cannot be remembered in "
         << state.dir() << ": " << saved.message() << "\n";
     return kExitBadInput;
   }
-  PrintLogSummary(f, r, state.CheckpointPath(origin), out);
+  PrintLogSummary(f, r, *remembered, state.CheckpointPath(origin), out);
   return kExitOk;
 }
 
@@ -411,46 +378,10 @@ absl::StatusOr<std::vector<NodeTarget>> NodeTargets(const AuditTransfersFlags& f
 struct AuditedNode {
   NodeTarget target;
   std::unique_ptr<rpc::NodeClient> client;
+  std::unique_ptr<rpc::NodeLogSource> source;  // reads through client
   std::unique_ptr<crypto::NoteVerifier> verifier;
   std::optional<RememberedLog> remembered;
-  int64_t entries = 0;
-  double seconds = 0;
 };
-
-// Scans node `n` into `logs` (the first pass when `first`); a failed call is the status, a log
-// that does not verify is added to `findings`.
-absl::Status ScanNode(AuditedNode& node, size_t n, bool first, bool progress, TransferLogs* logs,
-                      std::ostream& err, std::vector<AuditFinding>* findings) {
-  TransferLogs::Log& log = logs->log(n);
-  ScanOptions options;
-  options.node = node.target.name;
-  options.visit = logs->Recorder(n);
-  if (first && node.remembered) options.watch_size = node.remembered->checkpoint.size;
-  ProgressBar bar(err, first && progress, node.target.name);
-  if (first) {
-    PBL_ASSIGN_OR_RETURN(const std::string head, node.client->GetCheckpoint());
-    options.total_hint = HeadSizeHint(head);
-    options.progress = [&bar](int64_t done, int64_t total) { bar.Update(done, total); };
-  }
-  PBL_ASSIGN_OR_RETURN(LogScan scan, ScanLog(*node.client, *node.verifier, &log.tree, options));
-  bar.Finish();
-  node.entries += scan.entries;
-  node.seconds += scan.seconds;
-  if (scan.finding) {
-    findings->push_back(*std::move(scan.finding));
-    return absl::OkStatus();
-  }
-  if (first && node.remembered) {
-    PBL_ASSIGN_OR_RETURN(
-        std::optional<AuditFinding> finding,
-        CheckRemembered(*node.client, *node.verifier, node.target.name, *node.remembered, scan));
-    if (finding) findings->push_back(*std::move(finding));
-  }
-  if (first) log.first_pass_size = log.tree.size();
-  log.note = scan.note;
-  log.checkpoint = scan.checkpoint;
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::vector<AuditedNode>> ConnectNodes(const AuditTransfersFlags& f,
                                                       const AuditStateDir& state) {
@@ -468,6 +399,7 @@ absl::StatusOr<std::vector<AuditedNode>> ConnectNodes(const AuditTransfersFlags&
     ConnectionFlags connection = f.credentials;
     connection.server = t.server;
     PBL_ASSIGN_OR_RETURN(node.client, Connect(connection));
+    node.source = std::make_unique<rpc::NodeLogSource>(*node.client);
     PBL_ASSIGN_OR_RETURN(node.remembered, state.Load(*node.verifier));
     node.target = std::move(t);
     nodes.push_back(std::move(node));
@@ -475,8 +407,9 @@ absl::StatusOr<std::vector<AuditedNode>> ConnectNodes(const AuditTransfersFlags&
   return nodes;
 }
 
-void PrintTransfersReport(const std::vector<AuditedNode>& nodes, const TransferLogs& logs,
-                          const TransferReport& report, bool as_json, std::ostream& out) {
+void PrintTransfersReport(const std::vector<verifier::TransferNode>& nodes,
+                          const TransferLogs& logs, const TransferReport& report, bool as_json,
+                          std::ostream& out) {
   json j_nodes = json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const TransferLogs::Log& log = logs.log(i);
@@ -517,9 +450,9 @@ void PrintTransfersReport(const std::vector<AuditedNode>& nodes, const TransferL
       << "\n";
 }
 
-absl::StatusOr<TransferAuditOptions> TransferOptions(const AuditTransfersFlags& f,
-                                                     ledger::RuleSet* loaded) {
-  TransferAuditOptions o;
+absl::StatusOr<verifier::TransferAuditOptions> TransferOptions(const AuditTransfersFlags& f,
+                                                               ledger::RuleSet* loaded) {
+  verifier::TransferAuditOptions o;
   o.rules = &ledger::DefaultRules();
   if (!f.rules_dir.empty()) {
     PBL_ASSIGN_OR_RETURN(*loaded, ledger::LoadRulesDirectory(f.rules_dir));
@@ -540,28 +473,31 @@ absl::StatusOr<TransferAuditOptions> TransferOptions(const AuditTransfersFlags& 
 int RunAuditTransfers(const AuditTransfersFlags& f, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kWhat = "audit transfers";
   ledger::RuleSet loaded_rules;
-  absl::StatusOr<TransferAuditOptions> options = TransferOptions(f, &loaded_rules);
+  absl::StatusOr<verifier::TransferAuditOptions> options = TransferOptions(f, &loaded_rules);
   if (!options.ok()) return FailCall(err, kWhat, options.status());
   const AuditStateDir state(f.state_dir.empty() ? DefaultStateDir() : f.state_dir);
   absl::StatusOr<std::vector<AuditedNode>> nodes = ConnectNodes(f, state);
   if (!nodes.ok()) return FailCall(err, kWhat, nodes.status());
+  std::vector<verifier::TransferNode> read_nodes;
+  for (const AuditedNode& node : *nodes) {
+    read_nodes.push_back({node.target.name, node.source.get(), node.verifier.get(),
+                          node.remembered ? &*node.remembered : nullptr});
+  }
+  const bool progress = ShowProgress(f.progress);
+  // Each node's first pass draws its own bar, finished when the pass ends.
+  const auto progress_bar = [&](size_t n) -> verifier::AuditProgress {
+    auto bar = std::make_shared<ProgressBar>(err, progress, read_nodes[n].name);
+    return [bar](int64_t done, int64_t total) { bar->Update(done, total); };
+  };
   TransferLogs logs;
-  for (const AuditedNode& node : *nodes) logs.AddNode(node.target.name);
-  std::vector<AuditFinding> log_findings;
-  // A first pass over every log, then a second from where each ended: an entry that another log
-  // must answer (a transfer_out needs its transfer_in) is judged only if read in the first pass,
-  // so every log was read after it was written.
-  for (const bool first : {true, false}) {
-    for (size_t i = 0; i < nodes->size() && log_findings.empty(); ++i) {
-      AuditedNode& node = (*nodes)[i];
-      const absl::Status scanned =
-          ScanNode(node, i, first, ShowProgress(f.progress), &logs, err, &log_findings);
-      if (!scanned.ok()) return FailCall(err, StrCat(kWhat, ": ", node.target.name), scanned);
-    }
+  const verifier::TransferLogsRead read =
+      verifier::ReadTransferLogs(read_nodes, progress_bar, &logs);
+  if (!read.status.ok()) {
+    return FailCall(err, StrCat(kWhat, ": ", read_nodes[read.failed_node].name), read.status);
   }
   json report_json;
-  if (!log_findings.empty()) {
-    return ReportFindings(kWhat, log_findings, out, err, f.json ? &report_json : nullptr);
+  if (!read.findings.empty()) {
+    return ReportFindings(kWhat, read.findings, out, err, f.json ? &report_json : nullptr);
   }
   for (size_t i = 0; i < nodes->size(); ++i) {
     const TransferLogs::Log& log = logs.log(i);
@@ -570,8 +506,8 @@ int RunAuditTransfers(const AuditTransfersFlags& f, std::ostream& out, std::ostr
           << state.dir() << ": " << saved.message() << "\n";
     }
   }
-  const TransferReport report = CheckTransfers(logs, *options);
-  PrintTransfersReport(*nodes, logs, report, f.json, out);
+  const TransferReport report = verifier::CheckTransfers(logs, *options);
+  PrintTransfersReport(read_nodes, logs, report, f.json, out);
   if (report.findings.empty()) return kExitOk;
   const AuditFinding& first = report.findings.front();
   err << "pbl: audit transfers: " << report.findings.size() << " findings, first " << first.code

@@ -1,0 +1,224 @@
+// The audit of one log (ledger/verifier/log_audit.h) against an in-memory log that serves real
+// signed checkpoints and proofs, honest or lying: one test per kind of log finding.
+#include "ledger/verifier/log_audit.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "ledger/verifier/finding.h"
+#include "ledger/verifier/state_dir.h"
+#include "tests/ledger/verifier/memory_log.h"
+#include "tests/testing/entries.h"
+#include "tests/testing/status_matchers.h"
+
+namespace pbl::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using verifier::AuditFinding;
+using verifier::LogAudit;
+using verifier::RememberedLog;
+
+constexpr char kOrigin[] = "pbl.example/node/310000";
+
+std::vector<std::string> Codes(const std::vector<AuditFinding>& findings) {
+  std::vector<std::string> codes;
+  for (const AuditFinding& f : findings) codes.push_back(f.code);
+  return codes;
+}
+
+class LogAuditTest : public ::testing::Test {
+ protected:
+  // Appends `n` valid contribution entries to `log`, from person `first` on.
+  static void Fill(MemoryLog& log, int n, int first = 0) {
+    for (int i = first; i < first + n; ++i) log.Append(ContributionEntry(i, i % 12));
+  }
+
+  static LogAudit Audit(MemoryLog& log, const std::optional<RememberedLog>& remembered = {},
+                        bool incremental = false) {
+    verifier::LogAuditOptions options;
+    options.incremental = incremental;
+    absl::StatusOr<LogAudit> audit = verifier::AuditLog(log, log.verifier(), remembered, options);
+    EXPECT_OK(audit.status());
+    return audit.ok() ? *std::move(audit) : LogAudit();
+  }
+
+  // What the auditor remembers after a clean audit of `log` as it is now.
+  static RememberedLog Remember(MemoryLog& log) {
+    LogAudit audit = Audit(log);
+    EXPECT_THAT(audit.findings, IsEmpty());
+    RememberedLog r;
+    r.path = "remembered.checkpoint";
+    r.note = audit.scan.note;
+    r.checkpoint = audit.scan.checkpoint;
+    r.tree = audit.tree;
+    return r;
+  }
+
+  crypto::SigningKey key_ = TestSigningKey(1);
+  MemoryLog log_{kOrigin, key_};
+};
+
+TEST_F(LogAuditTest, AnHonestLogHasNoFinding) {
+  Fill(log_, 10);
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(audit.findings, IsEmpty());
+  EXPECT_EQ(audit.scan.checkpoint.size, 10);
+  EXPECT_EQ(audit.scan.checkpoint.root, log_.Root());
+  EXPECT_EQ(audit.scan.entries, 10);
+  EXPECT_EQ(audit.tree.Root(), log_.Root());
+}
+
+TEST_F(LogAuditTest, AnHonestLogThatGrewIsConsistentWithTheRememberedCheckpoint) {
+  Fill(log_, 5);
+  const RememberedLog remembered = Remember(log_);
+  Fill(log_, 6, 5);
+  EXPECT_THAT(Audit(log_, remembered).findings, IsEmpty());
+  log_.Forget(5);  // no checkpoint kept for the remembered size: the proof alone decides
+  EXPECT_THAT(Audit(log_, remembered).findings, IsEmpty());
+  const LogAudit incremental = Audit(log_, remembered, /*incremental=*/true);
+  EXPECT_THAT(incremental.findings, IsEmpty());
+  EXPECT_EQ(incremental.scan.first_index, 5);
+  EXPECT_EQ(incremental.scan.entries, 6);
+}
+
+TEST_F(LogAuditTest, EntryInvalidNamesTheEntryThatIsNotAPblEntry) {
+  Fill(log_, 4);
+  log_.Append("\xff\xff not a pbl.v1.Entry");
+  Fill(log_, 2, 4);
+  const LogAudit audit = Audit(log_);
+  ASSERT_THAT(audit.findings, SizeIs(1));
+  EXPECT_EQ(audit.findings[0].code, "entry-invalid");
+  EXPECT_THAT(audit.findings[0].entries, ElementsAre(Field(&verifier::AuditEntryRef::index, 4)));
+  EXPECT_EQ(audit.scan.entries, 4);  // the scan stopped there
+}
+
+TEST_F(LogAuditTest, StreamInvalidWhenAChunkStartsElsewhere) {
+  Fill(log_, 8);
+  log_.lie.chunk_index_shift = 1;
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("stream-invalid"));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("a chunk starts at index 4 where index 3"));
+}
+
+TEST_F(LogAuditTest, StreamInvalidWhenTheStreamEndsWithoutACheckpoint) {
+  Fill(log_, 5);
+  log_.lie.no_checkpoint = true;
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("stream-invalid"));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("without a checkpoint"));
+}
+
+TEST_F(LogAuditTest, StreamInvalidWhenTheStreamGoesOnAfterTheCheckpoint) {
+  Fill(log_, 5);
+  log_.lie.chunk_after_checkpoint = true;
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("stream-invalid"));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("went on after"));
+}
+
+TEST_F(LogAuditTest, CheckpointInvalidWhenAnotherKeySignedIt) {
+  Fill(log_, 5);
+  const crypto::SigningKey other_key = TestSigningKey(2);
+  const crypto::Ed25519NoteSigner other = *crypto::Ed25519NoteSigner::Create(kOrigin, &other_key);
+  log_.lie.checkpoint_signer = &other;
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("checkpoint-invalid"));
+  EXPECT_THAT(audit.findings[0].evidence, SizeIs(1));
+}
+
+TEST_F(LogAuditTest, SizeMismatchWhenTheCheckpointCoversMoreEntriesThanStreamed) {
+  Fill(log_, 5);
+  log_.lie.checkpoint_size_shift = 1;
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("size-mismatch"));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("held 5 entries but its checkpoint covers 6"));
+}
+
+TEST_F(LogAuditTest, RootMismatchNamesTheEntryThatIsNotTheSignedOne) {
+  Fill(log_, 11);
+  log_.lie.entries[6] = ContributionEntry(99, 1);  // valid, but not what was signed
+  const LogAudit audit = Audit(log_);
+  ASSERT_THAT(Codes(audit.findings), ElementsAre("root-mismatch"));
+  EXPECT_THAT(audit.findings[0].entries, ElementsAre(Field(&verifier::AuditEntryRef::index, 6)));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("entry 6 is not the one the node signed"));
+}
+
+TEST_F(LogAuditTest, EquivocationWhenTheRememberedPrefixHashesToAnotherRoot) {
+  Fill(log_, 5);
+  const RememberedLog remembered = Remember(log_);
+  MemoryLog fork(kOrigin, key_);  // the same key signs a log whose entries 2 on differ
+  Fill(fork, 2);
+  Fill(fork, 6, 50);  // size 8; the node keeps no checkpoint for size 5
+  const LogAudit audit = Audit(fork, remembered);
+  ASSERT_THAT(Codes(audit.findings), ElementsAre("equivocation"));
+  EXPECT_THAT(audit.findings[0].evidence, ElementsAre(remembered.note, audit.scan.note));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("the first 5 entries"));
+}
+
+TEST_F(LogAuditTest, EquivocationWhenTheCheckpointKeptForTheRememberedSizeDiffers) {
+  Fill(log_, 5);
+  const RememberedLog remembered = Remember(log_);
+  MemoryLog fork(kOrigin, key_);
+  Fill(fork, 2);
+  Fill(fork, 3, 50);
+  const std::string forked_note = fork.Publish();  // kept for size 5
+  Fill(fork, 3, 60);
+  const LogAudit audit = Audit(fork, remembered);
+  ASSERT_FALSE(audit.findings.empty());
+  EXPECT_EQ(audit.findings[0].code, "equivocation");
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("two different checkpoints for size 5"));
+  EXPECT_THAT(audit.findings[0].evidence, ElementsAre(remembered.note, forked_note));
+}
+
+TEST_F(LogAuditTest, EquivocationWhenTheConsistencyProofDoesNotVerify) {
+  Fill(log_, 5);
+  const RememberedLog remembered = Remember(log_);
+  Fill(log_, 6, 5);
+  log_.Forget(5);
+  log_.lie.wrong_proof = true;
+  const LogAudit incremental = Audit(log_, remembered, /*incremental=*/true);
+  EXPECT_THAT(Codes(incremental.findings), ElementsAre("equivocation"));
+  EXPECT_THAT(incremental.findings[0].message, HasSubstr("is not consistent"));
+  log_.lie.wrong_proof = false;
+  log_.lie.short_proof_hash = true;
+  const LogAudit short_hash = Audit(log_, remembered, /*incremental=*/true);
+  EXPECT_THAT(Codes(short_hash.findings), ElementsAre("equivocation"));
+  EXPECT_THAT(short_hash.findings[0].message, HasSubstr("not 32 bytes"));
+}
+
+TEST_F(LogAuditTest, RollbackWhenTheLogIsShorterThanTheRememberedCheckpoint) {
+  Fill(log_, 8);
+  const RememberedLog remembered = Remember(log_);
+  MemoryLog shorter(kOrigin, key_);
+  Fill(shorter, 5);
+  const LogAudit audit = Audit(shorter, remembered);
+  EXPECT_THAT(Codes(audit.findings), ElementsAre("rollback"));
+  EXPECT_THAT(audit.findings[0].evidence, ElementsAre(remembered.note, audit.scan.note));
+}
+
+// Every log finding code has its test above: a new code fails here until it has one.
+TEST(LogFindingCodesTest, EachCodeHasATestInThisFile) {
+  const std::vector<std::string_view> tested = {
+      "entry-invalid", "stream-invalid", "checkpoint-invalid", "size-mismatch", "root-mismatch",
+      "equivocation",  "rollback"};
+  EXPECT_THAT(verifier::kLogFindingCodes, ::testing::UnorderedElementsAreArray(tested));
+}
+
+TEST_F(LogAuditTest, AFailedReadIsTheStatusNotAFinding) {
+  Fill(log_, 3);
+  verifier::AuditTree tree;
+  for (int i = 0; i < 5; ++i) tree.Append(crypto::Hash{});  // past the log's end
+  EXPECT_THAT(verifier::ScanLog(log_, log_.verifier(), &tree, {}).status(),
+              StatusIs(absl::StatusCode::kOutOfRange));
+}
+
+}  // namespace
+}  // namespace pbl::testing
