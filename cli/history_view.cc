@@ -62,19 +62,6 @@ absl::StatusOr<MonthsByScheme> CountMonths(std::span<const DecodedEntry> entries
   return months;
 }
 
-std::string FormatMonthRanges(const std::set<int32_t>& months) {
-  std::string out;
-  for (auto it = months.begin(); it != months.end();) {
-    const int32_t first = *it;
-    int32_t last = first;
-    while (++it != months.end() && *it == last + 1) last = *it;
-    if (!out.empty()) out += ", ";
-    out += ledger::FormatMonth(first);
-    if (last != first) StrAppend(&out, "..", ledger::FormatMonth(last));
-  }
-  return out;
-}
-
 // --- The table -------------------------------------------------------------------------------
 
 namespace {

@@ -10,7 +10,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,9 +36,6 @@ using MonthsByScheme = std::map<std::string, ledger::SchemeMonths, std::less<>>;
 // year or month range that does not parse. A correction whose corrected entry is not among
 // `entries` is left out.
 absl::StatusOr<MonthsByScheme> CountMonths(std::span<const DecodedEntry> entries);
-
-// "2019-04..2020-03, 2021-01" (empty for no months).
-std::string FormatMonthRanges(const std::set<int32_t>& months);
 
 // One line per entry: index, scheme, kind, period (or date, or year), base, personal part, and
 // the employer part, premium subsidies or what else the entry says. Amounts in yuan.
