@@ -169,6 +169,49 @@ class Cluster {
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };
 
+// The fixture of a test suite whose tests share one cluster (each test with persons of its own):
+//
+//   class ImportTest : public ClusterTest<ImportTest> { ... };
+//   TEST_F(ImportTest, ...) { cluster_->Admin(kShanghai)->... }
+//
+// The first test's SetUp starts the cluster, named after the suite, and runs PrepareCluster on
+// it once; TearDownTestSuite stops it. Not SetUpTestSuite: a failure there would make gtest skip
+// the tests (and ctest count them as passed) instead of failing them; here every test of a suite
+// whose cluster did not start or prepare fails. `Suite` (the deriving class) gives each suite
+// its own cluster; suites derived from one fixture class start one each, in turn. `Base` is
+// ::testing::Test or a ::testing::TestWithParam<T>. Tests that need a cluster of their own (a
+// fault plan, nodes they kill) make a Cluster in the test instead.
+template <typename Suite, typename Base = ::testing::Test>
+class ClusterTest : public Base {
+ public:
+  static void TearDownTestSuite() {
+    cluster_.reset();  // removes its directory unless a test failed
+    ready_ = false;
+  }
+
+ protected:
+  void SetUp() override {
+    if (cluster_ == nullptr) {
+      cluster_ = std::make_unique<Cluster>();
+      cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+      if (cluster_->started()) {
+        PrepareCluster();
+        ready_ = !::testing::Test::HasFatalFailure();
+      }
+    }
+    ASSERT_TRUE(ready_) << "the suite's cluster did not start or was not prepared";
+  }
+
+  // What the suite's tests share besides the nodes (entries, a transfer), made once on the new
+  // cluster; a fatal failure here fails every test of the suite.
+  virtual void PrepareCluster() {}
+
+  static inline std::unique_ptr<Cluster> cluster_;
+
+ private:
+  static inline bool ready_ = false;
+};
+
 // The n-th test person (valid GB 11643 id), born in May `birth_year`, male when `male`. Unique
 // for n < 14,000 within one birth year and sex.
 inline std::string TestPerson(int n, int birth_year, bool male) {

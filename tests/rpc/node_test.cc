@@ -19,32 +19,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class NodeTest : public ::testing::Test {
+class NodeTest : public ClusterTest<NodeTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("node_test");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
-  }
-
   static std::unique_ptr<crypto::NoteVerifier> Verifier(int node) {
     return crypto::MakeNoteVerifier(*crypto::ParseVerifierKey(cluster_->spec(node).verifier_key));
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* NodeTest::cluster_ = nullptr;
 
 TEST_F(NodeTest, BothNodesServeHealth) {
   EXPECT_OK(cluster_->Admin(kShanghai)->CheckHealth());
