@@ -220,10 +220,15 @@ std::vector<std::string> TransfersArgs(const Cluster& cluster, const std::string
   return args;
 }
 
-TEST(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
-  Cluster cluster;
-  cluster.Start("audit_transfers");
-  if (::testing::Test::HasFatalFailure()) return;
+// Each test with a cluster of its own: one runs a fault plan.
+class AuditTransfersTest : public ClusterTest<AuditTransfersTest> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
+
+TEST_F(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
+  Cluster& cluster = StartOwnCluster();
+  if (HasFatalFailure()) return;
   const std::string a = TestPerson(20, 1985, true);
   const std::string b = TestPerson(21, 1987, false);
   ASSERT_OK(cluster.Admin(kShanghai)
@@ -301,13 +306,12 @@ TEST(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
 // The source initiated, then the destination went away for good before crediting: the source's
 // account stays pending past the deadline. Every answer from a peer is dropped, so the destination
 // can never credit before it is killed: the scenario does not depend on timing.
-TEST(AuditTransfersTest, ATransferPendingPastItsDeadlineIsAFinding) {
-  Cluster cluster;
+TEST_F(AuditTransfersTest, ATransferPendingPastItsDeadlineIsAFinding) {
   ClusterOptions options;
   options.fault_plan = FaultPlanSpec{1, 0, 100, 0, 0, ""};
   options.transfer_deadline_seconds = 4;
-  cluster.Start("audit_pending", options);
-  if (::testing::Test::HasFatalFailure()) return;
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
   const std::string person = TestPerson(30, 1985, true);
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 24, 600'000))

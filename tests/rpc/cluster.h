@@ -169,7 +169,8 @@ class Cluster {
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };
 
-// The fixture of a test suite whose tests share one cluster (each test with persons of its own):
+// The fixture of the tests that run a cluster. By default a suite's tests share one cluster
+// (each test with persons of its own):
 //
 //   class ImportTest : public ClusterTest<ImportTest> { ... };
 //   TEST_F(ImportTest, ...) { cluster_->Admin(kShanghai)->... }
@@ -179,8 +180,13 @@ class Cluster {
 // the tests (and ctest count them as passed) instead of failing them; here every test of a suite
 // whose cluster did not start or prepare fails. `Suite` (the deriving class) gives each suite
 // its own cluster; suites derived from one fixture class start one each, in turn. `Base` is
-// ::testing::Test or a ::testing::TestWithParam<T>. Tests that need a cluster of their own (a
-// fault plan, nodes they kill) make a Cluster in the test instead.
+// ::testing::Test or a ::testing::TestWithParam<T>.
+//
+// A suite whose tests change the nodes (a fault plan, tampering, nodes they kill) overrides
+// SharesCluster() to return false; each test then starts a cluster of its own:
+//
+//   Cluster& cluster = StartOwnCluster(options);
+//   if (HasFatalFailure()) return;
 template <typename Suite, typename Base = ::testing::Test>
 class ClusterTest : public Base {
  public:
@@ -191,6 +197,7 @@ class ClusterTest : public Base {
 
  protected:
   void SetUp() override {
+    if (!SharesCluster()) return;
     if (cluster_ == nullptr) {
       cluster_ = std::make_unique<Cluster>();
       cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
@@ -206,10 +213,23 @@ class ClusterTest : public Base {
   // cluster; a fatal failure here fails every test of the suite.
   virtual void PrepareCluster() {}
 
+  // False for a suite whose tests each start their own cluster.
+  virtual bool SharesCluster() const { return true; }
+
+  // Starts this test's own cluster with `options`, named after the test; it stops (and removes
+  // its directory unless the test failed) when the test ends. A failure to start is a fatal
+  // failure of the test.
+  Cluster& StartOwnCluster(const ClusterOptions& options = {}) {
+    own_cluster_ = std::make_unique<Cluster>();
+    own_cluster_->Start(::testing::UnitTest::GetInstance()->current_test_info()->name(), options);
+    return *own_cluster_;
+  }
+
   static inline std::unique_ptr<Cluster> cluster_;
 
  private:
   static inline bool ready_ = false;
+  std::unique_ptr<Cluster> own_cluster_;
 };
 
 // The n-th test person (valid GB 11643 id), born in May `birth_year`, male when `male`. Unique

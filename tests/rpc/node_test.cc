@@ -324,13 +324,17 @@ struct Tampering {
   const char* reason;
 };
 
-class TamperedPackageTest : public ::testing::TestWithParam<Tampering> {};
+class TamperedPackageTest
+    : public ClusterTest<TamperedPackageTest, ::testing::TestWithParam<Tampering>> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
 
 TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
-  Cluster cluster;
   ClusterOptions options;
   options.shanghai_tampers = GetParam().how;
-  cluster.Start(std::string("tamper_") + GetParam().how, options);
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
   const std::string person = TestPerson(11, 1990, true);
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 36, 600'000))
