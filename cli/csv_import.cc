@@ -1,6 +1,7 @@
 #include "cli/csv_import.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -175,8 +176,8 @@ bool Fail(RowProblem* problem, std::string_view field, const absl::Status& statu
   return Fail(problem, field, ToStd(status.message()));
 }
 
-// The CSV column behind a field that the ledger's body validation names.
-std::string_view ColumnOfBodyField(std::string_view message) {
+// The CSV column of a body field (ledger::FieldError::field); "row" for the body as a whole.
+std::string_view ColumnOfBodyField(std::string_view body_field) {
   static constexpr std::pair<std::string_view, std::string_view> kColumns[] = {
       {"monthly_contribution.period", "period"},
       {"monthly_contribution.base_fen", "base"},
@@ -190,18 +191,18 @@ std::string_view ColumnOfBodyField(std::string_view message) {
       {"enrolment.hukou_region", "hukou_region"},
       {"enrolment.retirement_category", "retirement_category"},
   };
-  for (const auto& [body_field, column] : kColumns) {
-    if (message.starts_with(body_field)) return column;
+  for (const auto& [field, column] : kColumns) {
+    if (body_field == field) return column;
   }
   return "row";
 }
 
 // Runs the ledger's own checks of an entry body over what a row built.
 bool CheckBody(const v1::Entry& entry, const ledger::SchemeId& scheme, RowProblem* problem) {
-  const absl::Status status = ledger::ValidateEntryBody(entry, scheme);
-  if (status.ok()) return true;
-  problem->field = std::string(ColumnOfBodyField(ToStd(status.message())));
-  problem->message = std::string(ToStd(status.message()));
+  std::optional<ledger::FieldError> bad = ledger::CheckEntryBody(entry, scheme);
+  if (!bad.has_value()) return true;
+  problem->field = std::string(ColumnOfBodyField(bad->field));
+  problem->message = std::move(bad->message);
   return false;
 }
 

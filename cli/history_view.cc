@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "crypto/encoding.h"
 #include "ledger/domain/calendar.h"
 #include "ledger/domain/money.h"
+#include "ledger/domain/month_ranges.h"
 
 namespace pbl::cli {
 
@@ -23,93 +26,8 @@ using google::protobuf::Reflection;
 
 constexpr int kMonthsPerYear = 12;
 
-// The net amounts of one month or premium year: contributions (or premiums) and their
-// corrections added up.
-struct Sums {
-  int64_t a = 0;
-  int64_t b = 0;
-  int64_t c = 0;
-  void Add(int64_t da, int64_t db, int64_t dc) {
-    a += da;
-    b += db;
-    c += dc;
-  }
-  // A month or year brought to zero no longer counts; one below zero is broken and does not.
-  bool Counts() const { return a >= 0 && b >= 0 && c >= 0 && (a > 0 || b > 0 || c > 0); }
-};
-
-using SchemeKey = std::pair<std::string, int32_t>;  // (scheme, month index or year)
-
-struct Tally {
-  std::map<SchemeKey, Sums> months;
-  std::map<SchemeKey, Sums> years;
-  MonthsByScheme result;
-};
-
 absl::Status EntryError(uint64_t index, const absl::Status& status) {
   return absl::Status(status.code(), StrCat("entry ", index, ": ", ToStd(status.message())));
-}
-
-absl::Status AddRanges(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges,
-                       std::set<int32_t>* months) {
-  for (const v1::MonthRange& r : ranges) {
-    PBL_ASSIGN_OR_RETURN(const int32_t first, ledger::ParseMonth(r.first(), "range first"));
-    PBL_ASSIGN_OR_RETURN(const int32_t last, ledger::ParseMonth(r.last(), "range last"));
-    for (int32_t m = first; m <= last; ++m) months->insert(m);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status AddCorrection(const std::map<uint64_t, const v1::Entry*>& by_index, const v1::Entry& e,
-                           Tally* t) {
-  const v1::Correction& c = e.correction();
-  const auto target = by_index.find(c.corrects_index());
-  if (target == by_index.end()) return absl::OkStatus();  // not in this list: left out
-  const v1::Entry& corrected = *target->second;
-  if (corrected.has_monthly_contribution()) {
-    PBL_ASSIGN_OR_RETURN(const int32_t month,
-                         ledger::ParseMonth(corrected.monthly_contribution().period(), "period"));
-    t->months[{corrected.scheme_id(), month}].Add(c.base_delta_fen(), c.personal_delta_fen(),
-                                                  c.employer_delta_fen());
-  } else if (corrected.has_annual_premium()) {
-    t->years[{corrected.scheme_id(), corrected.annual_premium().year()}].Add(
-        c.personal_delta_fen(), c.collective_subsidy_delta_fen(), c.government_subsidy_delta_fen());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status TallyEntry(const std::map<uint64_t, const v1::Entry*>& by_index, const v1::Entry& e,
-                        Tally* t) {
-  SchemeMonths& scheme = t->result[e.scheme_id()];
-  switch (e.body_case()) {
-    case v1::Entry::kMonthlyContribution: {
-      const v1::MonthlyContribution& c = e.monthly_contribution();
-      PBL_ASSIGN_OR_RETURN(const int32_t month, ledger::ParseMonth(c.period(), "period"));
-      t->months[{e.scheme_id(), month}].Add(c.base_fen(), c.personal_fen(), c.employer_fen());
-      return absl::OkStatus();
-    }
-    case v1::Entry::kAnnualPremium: {
-      const v1::AnnualPremium& p = e.annual_premium();
-      t->years[{e.scheme_id(), p.year()}].Add(p.personal_fen(), p.collective_subsidy_fen(),
-                                              p.government_subsidy_fen());
-      return absl::OkStatus();
-    }
-    case v1::Entry::kMlgPayment: {
-      PBL_ASSIGN_OR_RETURN(const int32_t month, ledger::ParseMonth(e.mlg_payment().month()));
-      t->months[{e.scheme_id(), month}].Add(0, 0, e.mlg_payment().amount_fen());
-      return absl::OkStatus();
-    }
-    case v1::Entry::kCorrection:
-      return AddCorrection(by_index, e, t);
-    case v1::Entry::kTransferIn:
-      return AddRanges(e.transfer_in().figures().months_credited(), &scheme.credited);
-    case v1::Entry::kTransferOut:
-      PBL_RETURN_IF_ERROR(
-          AddRanges(e.transfer_out().figures().months_credited(), &scheme.transferred_out));
-      return AddRanges(e.transfer_out().figures().months_not_converted(), &scheme.transferred_out);
-    default:
-      return absl::OkStatus();
-  }
 }
 
 }  // namespace
@@ -123,65 +41,25 @@ absl::StatusOr<DecodedEntry> DecodeEntry(uint64_t index, std::string_view bytes)
   return decoded;
 }
 
-MonthMark SchemeMonths::Mark(int32_t month) const {
-  const bool here = paid.contains(month) || credited.contains(month);
-  if (here && transferred_out.contains(month)) return MonthMark::kTransferredOut;
-  if (paid.contains(month)) return MonthMark::kPaid;
-  if (credited.contains(month)) return MonthMark::kCredited;
-  return MonthMark::kNone;
-}
-
-bool SchemeMonths::Counts(int32_t month) const {
-  const MonthMark mark = Mark(month);
-  return mark == MonthMark::kPaid || mark == MonthMark::kCredited;
-}
-
-int32_t SchemeMonths::CountIn(int32_t first_month, int32_t last_month) const {
-  int32_t count = 0;
-  for (int32_t m = first_month; m <= last_month; ++m) count += Counts(m) ? 1 : 0;
-  return count;
-}
-
-std::set<int32_t> SchemeMonths::Counted() const {
-  std::set<int32_t> out;
-  for (const std::set<int32_t>* s : {&paid, &credited}) {
-    for (int32_t m : *s) {
-      if (Counts(m)) out.insert(m);
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<MonthsByScheme> CountMonths(std::span<const DecodedEntry> entries) {
   std::map<uint64_t, const v1::Entry*> by_index;
   for (const DecodedEntry& d : entries) by_index[d.index] = &d.entry;
-  Tally t;
+  std::map<std::string, ledger::MonthTally, std::less<>> tallies;
   for (const DecodedEntry& d : entries) {
-    if (absl::Status s = TallyEntry(by_index, d.entry, &t); !s.ok()) return EntryError(d.index, s);
-  }
-  for (const auto& [key, sums] : t.months) {
-    if (sums.Counts()) t.result[key.first].paid.insert(key.second);
-  }
-  for (const auto& [key, sums] : t.years) {
-    if (!sums.Counts()) continue;
-    for (int32_t m = 1; m <= kMonthsPerYear; ++m) {
-      t.result[key.first].paid.insert(ledger::MonthIndex(key.second, m));
+    ledger::MonthTally* tally = &tallies[d.entry.scheme_id()];
+    const v1::Entry* corrected = nullptr;
+    if (d.entry.has_correction()) {
+      const auto target = by_index.find(d.entry.correction().corrects_index());
+      if (target == by_index.end()) continue;  // not in this list: left out
+      // The deltas belong to the corrected entry's month or year, in its scheme.
+      corrected = target->second;
+      tally = &tallies[corrected->scheme_id()];
     }
+    if (absl::Status s = tally->Add(d.entry, corrected); !s.ok()) return EntryError(d.index, s);
   }
-  return std::move(t.result);
-}
-
-std::string FormatMonthRanges(const std::set<int32_t>& months) {
-  std::string out;
-  for (auto it = months.begin(); it != months.end();) {
-    const int32_t first = *it;
-    int32_t last = first;
-    while (++it != months.end() && *it == last + 1) last = *it;
-    if (!out.empty()) out += ", ";
-    out += ledger::FormatMonth(first);
-    if (last != first) StrAppend(&out, "..", ledger::FormatMonth(last));
-  }
-  return out;
+  MonthsByScheme months;
+  for (const auto& [scheme, tally] : tallies) months.emplace(scheme, tally.Months());
+  return months;
 }
 
 // --- The table -------------------------------------------------------------------------------
@@ -220,9 +98,8 @@ std::string Signed(int64_t fen) {
 
 // "12 months, account 960.00, pooled 0.00, refund 0.00"
 std::string FiguresText(const v1::TransferFigures& f) {
-  std::set<int32_t> months;
-  const bool ok = AddRanges(f.months_credited(), &months).ok();
-  return StrCat(ok ? std::to_string(months.size()) : "?", " months credited, account ",
+  const absl::StatusOr<std::vector<int32_t>> months = ledger::RangesToMonths(f.months_credited());
+  return StrCat(months.ok() ? std::to_string(months->size()) : "?", " months credited, account ",
                 ledger::FormatFen(f.individual_account_fen()), ", pooled ",
                 ledger::FormatFen(f.pooled_fen()), ", refund ", ledger::FormatFen(f.refund_fen()));
 }
@@ -347,15 +224,15 @@ struct Glyphs {
 constexpr Glyphs kUnicode = {"\u00b7", "\u2588", "\u2593", "\u2591"};
 constexpr Glyphs kAscii = {".", "#", "+", "-"};
 
-std::string_view GlyphOf(MonthMark mark, const Glyphs& g) {
+std::string_view GlyphOf(ledger::MonthMark mark, const Glyphs& g) {
   switch (mark) {
-    case MonthMark::kPaid:
+    case ledger::MonthMark::kPaid:
       return g.paid;
-    case MonthMark::kCredited:
+    case ledger::MonthMark::kCredited:
       return g.credited;
-    case MonthMark::kTransferredOut:
+    case ledger::MonthMark::kTransferredOut:
       return g.out;
-    case MonthMark::kNone:
+    case ledger::MonthMark::kNone:
       break;
   }
   return g.none;

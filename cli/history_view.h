@@ -1,8 +1,6 @@
 // How `pbl` shows a person's entries: decoded entries, a table of them, a chart of the months in
-// each scheme per year, and JSON with the proto's field names. The month counting follows
-// specs/domain.md ("Months"): contributions by month and premium years whole, after corrections
-// (a month or year corrected to zero no longer counts), MLG payment months, months credited by
-// transfers in, less the months moved out by transfers out. Pure; thread-safe.
+// each scheme per year, and JSON with the proto's field names. The months are counted as the
+// entitlement counts them (ledger/domain/months.h). Pure; thread-safe.
 #ifndef PBL_CLI_HISTORY_VIEW_H_
 #define PBL_CLI_HISTORY_VIEW_H_
 
@@ -12,12 +10,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ledger/domain/months.h"
 #include "pbl/v1/entry.pb.h"
 
 namespace pbl::cli {
@@ -31,33 +29,13 @@ struct DecodedEntry {
 // DATA_LOSS naming the index unless `bytes` parse as a pbl.v1.Entry.
 absl::StatusOr<DecodedEntry> DecodeEntry(uint64_t index, std::string_view bytes);
 
-// What a month is in one scheme, as the chart draws it.
-enum class MonthMark { kNone, kPaid, kCredited, kTransferredOut };
-
-// The months (month indexes, ledger/calendar.h) of one scheme.
-struct SchemeMonths {
-  std::set<int32_t> paid;             // contributions, premium years, MLG payments
-  std::set<int32_t> credited;         // by transfers in
-  std::set<int32_t> transferred_out;  // moved to another scheme by transfers out
-
-  MonthMark Mark(int32_t month) const;
-  // Paid or credited here, and not moved out.
-  bool Counts(int32_t month) const;
-  // The months in [first_month, last_month] that count.
-  int32_t CountIn(int32_t first_month, int32_t last_month) const;
-  // Every month that counts.
-  std::set<int32_t> Counted() const;
-};
-
 // Every scheme that has an entry, by scheme id.
-using MonthsByScheme = std::map<std::string, SchemeMonths, std::less<>>;
+using MonthsByScheme = std::map<std::string, ledger::SchemeMonths, std::less<>>;
 
-// INVALID_ARGUMENT naming the entry for a month, year or month range that does not parse.
-// A correction whose corrected entry is not among `entries` is left out.
+// The months of each scheme (ledger::MonthTally). INVALID_ARGUMENT naming the entry for a month,
+// year or month range that does not parse. A correction whose corrected entry is not among
+// `entries` is left out.
 absl::StatusOr<MonthsByScheme> CountMonths(std::span<const DecodedEntry> entries);
-
-// "2019-04..2020-03, 2021-01" (empty for no months).
-std::string FormatMonthRanges(const std::set<int32_t>& months);
 
 // One line per entry: index, scheme, kind, period (or date, or year), base, personal part, and
 // the employer part, premium subsidies or what else the entry says. Amounts in yuan.

@@ -25,6 +25,7 @@
 #include "crypto/note.h"
 #include "crypto/note_verifiers.h"
 #include "ledger/domain/money.h"
+#include "ledger/domain/month_ranges.h"
 
 namespace pbl::cli {
 
@@ -377,10 +378,12 @@ void PrintVerified(const VerifyFlags& f, const StatementFile& file, const Verifi
   for (const auto& [scheme, m] : v.months) {
     const std::set<int32_t> counted = m.Counted();
     out << label << scheme << ": " << counted.size() << " months";
-    if (!counted.empty()) out << " " << FormatMonthRanges(counted);
-    if (!m.credited.empty()) out << "; credited by transfers in " << FormatMonthRanges(m.credited);
+    if (!counted.empty()) out << " " << ledger::FormatMonthRanges(counted, ", ");
+    if (!m.credited.empty()) {
+      out << "; credited by transfers in " << ledger::FormatMonthRanges(m.credited, ", ");
+    }
     if (!m.transferred_out.empty()) {
-      out << "; moved out " << FormatMonthRanges(m.transferred_out);
+      out << "; moved out " << ledger::FormatMonthRanges(m.transferred_out, ", ");
     }
     out << "\n";
     label = "              ";

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/numeric/int128.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "ledger/domain/money.h"
-#include "ledger/domain/month_ranges.h"
 #include "ledger/domain/person_id.h"
 #include "ledger/domain/retirement.h"
 
@@ -28,10 +28,7 @@ struct AccountFlow {
 
 // What one pass over the scheme's entries gathers.
 struct Gathered {
-  std::vector<MonthAmounts> months;  // one element per entry or correction, merged later
-  std::vector<YearPremium> premiums;
-  std::vector<int32_t> months_in;
-  std::vector<int32_t> months_out;
+  MonthTally months;
   std::vector<AccountFlow> flows;
   const v1::Enrolment* enrolment = nullptr;            // this scheme's latest
   bool resident = false;                               // a resident pension account
@@ -67,28 +64,12 @@ absl::Status ApplyCorrection(const History& history, const HistoryEntry& at,
         StrCat("correction ", at.index, " refers to ", c.corrects_index(),
                ", which is not an earlier entry of this person in ", scheme));
   }
-  if (target->entry.has_monthly_contribution()) {
-    PBL_ASSIGN_OR_RETURN(const int32_t month,
-                         ParseMonth(target->entry.monthly_contribution().period()));
-    g->months.push_back(
-        MonthAmounts{month, c.base_delta_fen(), c.personal_delta_fen(), c.employer_delta_fen()});
-  } else if (target->entry.has_annual_premium()) {
-    g->premiums.push_back(YearPremium{target->entry.annual_premium().year(), c.personal_delta_fen(),
-                                      c.collective_subsidy_delta_fen(),
-                                      c.government_subsidy_delta_fen()});
-  } else {
+  if (!target->entry.has_monthly_contribution() && !target->entry.has_annual_premium()) {
     return absl::InvalidArgumentError(StrCat("correction ", at.index, " refers to ",
                                              c.corrects_index(),
                                              ", which is not a contribution or premium"));
   }
-  return absl::OkStatus();
-}
-
-absl::Status AddRanges(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges,
-                       std::vector<int32_t>* months) {
-  PBL_ASSIGN_OR_RETURN(std::vector<int32_t> list, RangesToMonths(ranges));
-  months->insert(months->end(), list.begin(), list.end());
-  return absl::OkStatus();
+  return g->months.Add(at.entry, &target->entry);
 }
 
 absl::Status GatherTransfer(const v1::Entry& e, bool resident, Gathered* g) {
@@ -102,7 +83,7 @@ absl::Status GatherTransfer(const v1::Entry& e, bool resident, Gathered* g) {
     const v1::TransferIn& t = e.transfer_in();
     g->transfers[t.transfer_id()] = false;
     PBL_ASSIGN_OR_RETURN(const Date date, ParseDate(t.date()));
-    PBL_RETURN_IF_ERROR(AddRanges(t.figures().months_credited(), &g->months_in));
+    PBL_RETURN_IF_ERROR(g->months.Add(e));
     g->flows.push_back(AccountFlow{date.MonthIndex(), 1, t.figures().individual_account_fen()});
     // Bridging refunds are paid out of the resident account, whichever side it is.
     if (resident) g->flows.push_back(AccountFlow{date.MonthIndex(), 2, -t.figures().refund_fen()});
@@ -110,8 +91,7 @@ absl::Status GatherTransfer(const v1::Entry& e, bool resident, Gathered* g) {
     const v1::TransferOut& t = e.transfer_out();
     g->transfers[t.transfer_id()] = false;
     PBL_ASSIGN_OR_RETURN(const Date date, ParseDate(t.date()));
-    PBL_RETURN_IF_ERROR(AddRanges(t.figures().months_credited(), &g->months_out));
-    PBL_RETURN_IF_ERROR(AddRanges(t.figures().months_not_converted(), &g->months_out));
+    PBL_RETURN_IF_ERROR(g->months.Add(e));
     const int64_t refund = resident ? t.figures().refund_fen() : 0;
     g->flows.push_back(
         AccountFlow{date.MonthIndex(), 2, -(t.figures().individual_account_fen() + refund)});
@@ -126,23 +106,10 @@ absl::Status GatherEntry(const History& history, const HistoryEntry& h, std::str
     case v1::Entry::kEnrolment:
       g->enrolment = &e.enrolment();
       return absl::OkStatus();
-    case v1::Entry::kMonthlyContribution: {
-      const v1::MonthlyContribution& c = e.monthly_contribution();
-      PBL_ASSIGN_OR_RETURN(const int32_t month, ParseMonth(c.period()));
-      g->months.push_back(MonthAmounts{month, c.base_fen(), c.personal_fen(), c.employer_fen()});
-      return absl::OkStatus();
-    }
-    case v1::Entry::kAnnualPremium: {
-      const v1::AnnualPremium& p = e.annual_premium();
-      g->premiums.push_back(YearPremium{p.year(), p.personal_fen(), p.collective_subsidy_fen(),
-                                        p.government_subsidy_fen()});
-      return absl::OkStatus();
-    }
-    case v1::Entry::kMlgPayment: {
-      PBL_ASSIGN_OR_RETURN(const int32_t month, ParseMonth(e.mlg_payment().month()));
-      g->months.push_back(MonthAmounts{month, 0, 0, e.mlg_payment().amount_fen()});
-      return absl::OkStatus();
-    }
+    case v1::Entry::kMonthlyContribution:
+    case v1::Entry::kAnnualPremium:
+    case v1::Entry::kMlgPayment:
+      return g->months.Add(e);
     case v1::Entry::kCorrection:
       return ApplyCorrection(history, h, scheme, g);
     case v1::Entry::kBenefitPayment:
@@ -161,59 +128,32 @@ absl::Status GatherEntry(const History& history, const HistoryEntry& h, std::str
   }
 }
 
-// Sums the amounts of each month (and of each premium year); refuses a month or year that
-// corrections bring below zero; drops those brought to exactly zero.
-template <typename T, typename Key, typename Add, typename Zero>
-absl::Status Merge(std::vector<T>* items, Key key, Add add, Zero zero, std::string_view what) {
-  std::stable_sort(items->begin(), items->end(),
-                   [&](const T& a, const T& b) { return key(a) < key(b); });
-  std::vector<T> merged;
-  for (const T& item : *items) {
-    if (!merged.empty() && key(merged.back()) == key(item)) {
-      add(&merged.back(), item);
-    } else {
-      merged.push_back(item);
-    }
-  }
-  std::vector<T> kept;
-  for (const T& item : merged) {
-    const int sign = zero(item);
+// The paid months and premium years, with their net amounts, sorted; INVALID_ARGUMENT when
+// corrections bring a month or year below zero. Those brought to exactly zero no longer count.
+struct OwnAmounts {
+  std::vector<MonthAmounts> months;
+  std::vector<YearPremium> premiums;
+};
+
+absl::StatusOr<OwnAmounts> PaidAmounts(const MonthTally& tally) {
+  OwnAmounts own;
+  for (const auto& [month, amounts] : tally.month_amounts()) {
+    const int sign = AmountsSign(amounts);
     if (sign < 0) {
       return absl::InvalidArgumentError(
-          StrCat("corrections bring an amount of ", what, " ", key(item), " below zero"));
+          StrCat("corrections bring an amount of month index ", month, " below zero"));
     }
-    if (sign > 0) kept.push_back(item);
+    if (sign > 0) own.months.push_back(amounts);
   }
-  *items = std::move(kept);
-  return absl::OkStatus();
-}
-
-int Sign3(int64_t a, int64_t b, int64_t c) {
-  if (a < 0 || b < 0 || c < 0) return -1;
-  return a > 0 || b > 0 || c > 0 ? 1 : 0;
-}
-
-absl::Status MergeOwn(Gathered* g) {
-  PBL_RETURN_IF_ERROR(Merge(
-      &g->months, [](const MonthAmounts& m) { return m.month; },
-      [](MonthAmounts* a, const MonthAmounts& b) {
-        a->base_fen += b.base_fen;
-        a->credit_fen += b.credit_fen;
-        a->employer_fen += b.employer_fen;
-      },
-      [](const MonthAmounts& m) { return Sign3(m.base_fen, m.credit_fen, m.employer_fen); },
-      "month index"));
-  return Merge(
-      &g->premiums, [](const YearPremium& p) { return p.year; },
-      [](YearPremium* a, const YearPremium& b) {
-        a->personal_fen += b.personal_fen;
-        a->collective_subsidy_fen += b.collective_subsidy_fen;
-        a->government_subsidy_fen += b.government_subsidy_fen;
-      },
-      [](const YearPremium& p) {
-        return Sign3(p.personal_fen, p.collective_subsidy_fen, p.government_subsidy_fen);
-      },
-      "year");
+  for (const auto& [year, premium] : tally.premiums()) {
+    const int sign = AmountsSign(premium);
+    if (sign < 0) {
+      return absl::InvalidArgumentError(
+          StrCat("corrections bring an amount of year ", year, " below zero"));
+    }
+    if (sign > 0) own.premiums.push_back(premium);
+  }
+  return own;
 }
 
 // The individual-account credit of a month: the personal part, or when only the base is known,
@@ -302,31 +242,15 @@ void RunAccount(std::vector<AccountFlow> flows, const Rule<AccountCreditingParam
   if (crediting != nullptr) out->account_rule_id = crediting->info.id;
 }
 
-std::vector<int32_t> SortedUnique(std::vector<int32_t> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
 // own + in - out, each month once.
-void CountMonths(const Gathered& g, Entitlement* out) {
-  std::vector<int32_t> own;
-  for (const MonthAmounts& m : g.months) own.push_back(m.month);
-  for (const YearPremium& p : g.premiums) {
-    for (int32_t m = 1; m <= 12; ++m) own.push_back(MonthIndex(p.year, m));
-  }
-  own = SortedUnique(std::move(own));
-  out->months_own = static_cast<int32_t>(own.size());
-  out->last_paid_month = own.empty() ? 0 : own.back();
-  std::vector<int32_t> all = own;
-  all.insert(all.end(), g.months_in.begin(), g.months_in.end());
-  all = SortedUnique(std::move(all));
-  const std::vector<int32_t> gone = SortedUnique(g.months_out);
-  std::vector<int32_t> kept;
-  std::set_difference(all.begin(), all.end(), gone.begin(), gone.end(), std::back_inserter(kept));
-  out->months_transferred_out = static_cast<int32_t>(all.size() - kept.size());
-  out->months_total = static_cast<int32_t>(kept.size());
-  out->months = std::move(kept);
+void CountMonths(const MonthTally& tally, Entitlement* out) {
+  const SchemeMonths months = tally.Months();
+  out->months_own = static_cast<int32_t>(months.paid.size());
+  out->last_paid_month = months.paid.empty() ? 0 : *months.paid.rbegin();
+  out->months_transferred_out = static_cast<int32_t>(months.MovedOut().size());
+  const std::set<int32_t> counted = months.Counted();
+  out->months_total = static_cast<int32_t>(counted.size());
+  out->months.assign(counted.begin(), counted.end());
 }
 
 absl::Status FillRetirement(const RuleSet& rules, const History& history,
@@ -387,29 +311,29 @@ absl::StatusOr<Entitlement> ComputeEntitlement(const RuleSet& rules, std::string
     if (h.entry.scheme_id() != scheme_text) continue;
     PBL_RETURN_IF_ERROR(GatherEntry(history, h, scheme_text, &g, &out));
   }
-  PBL_RETURN_IF_ERROR(MergeOwn(&g));
+  PBL_ASSIGN_OR_RETURN(OwnAmounts own, PaidAmounts(g.months));
   const Rule<AccountCreditingParams>* crediting = nullptr;
   if (scheme.kind == SchemeKind::kUebpi) {
     PBL_ASSIGN_OR_RETURN(crediting,
                          RuleSet::InEffect(rules.account_crediting, "account_crediting", as_of));
   }
-  for (MonthAmounts& m : g.months) {
+  for (MonthAmounts& m : own.months) {
     if (scheme.kind == SchemeKind::kMlg) continue;  // payments to the person, not an account
     m.credit_fen = MonthCredit(m, crediting ? &crediting->params : nullptr);
     // The housing provident fund credits both parts to the worker's account.
     const int64_t fen = m.credit_fen + (scheme.kind == SchemeKind::kHpf ? m.employer_fen : 0);
     g.flows.push_back(AccountFlow{m.month, 0, fen});
   }
-  for (const YearPremium& p : g.premiums) {
+  for (const YearPremium& p : own.premiums) {
     if (scheme.kind != SchemeKind::kUrrbpi) continue;  // resident medical: no account
     g.flows.push_back(
         AccountFlow{MonthIndex(p.year, 1), 0,
                     p.personal_fen + p.collective_subsidy_fen + p.government_subsidy_fen});
   }
   RunAccount(std::move(g.flows), crediting, scheme.region, as_of, &out);
-  CountMonths(g, &out);
-  out.own_months = std::move(g.months);
-  out.own_premiums = std::move(g.premiums);
+  CountMonths(g.months, &out);
+  out.own_months = std::move(own.months);
+  out.own_premiums = std::move(own.premiums);
   FillTransfersIn(history, scheme_text, &out);
   for (const auto& [id, pending] : g.transfers) {
     if (pending && out.pending_transfer_id.empty()) out.pending_transfer_id = id;

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/domain/calendar.h"
+#include "ledger/domain/months.h"
 #include "ledger/domain/rules.h"
 #include "ledger/domain/scheme.h"
 #include "pbl/v1/entry.pb.h"
@@ -33,22 +34,6 @@ struct TransferredMonths {
   std::string transfer_id;
   std::string source_scheme_id;
   int32_t months = 0;
-};
-
-// A month's net amounts in an employee scheme, after corrections.
-struct MonthAmounts {
-  int32_t month = 0;  // month index
-  int64_t base_fen = 0;
-  int64_t credit_fen = 0;  // to the individual account: the personal part, or derived from base
-  int64_t employer_fen = 0;
-};
-
-// A year's net resident premium, after corrections.
-struct YearPremium {
-  int32_t year = 0;
-  int64_t personal_fen = 0;
-  int64_t collective_subsidy_fen = 0;
-  int64_t government_subsidy_fen = 0;
 };
 
 struct Entitlement {

@@ -4,6 +4,9 @@
 #define PBL_LEDGER_DOMAIN_ENTRY_BODY_VALIDATION_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "ledger/domain/scheme.h"
@@ -19,7 +22,22 @@ inline constexpr size_t kTransferIdBytesMax = 64;
 inline constexpr size_t kReasonBytesMax = 512;
 inline constexpr int kMonthRangesMax = 600;
 
-// INVALID_ARGUMENT naming the field unless `entry`'s body is well formed for `scheme`.
+// A field of an entry's body that is not well formed.
+struct FieldError {
+  // Its path in pbl.v1.Entry: "monthly_contribution.base_fen", "transfer_in.figures.
+  // months_credited"; the body's name ("monthly_contribution") for the body as a whole, "body"
+  // when none is set.
+  std::string field;
+  // What people see; it names the field (a transfer id or scheme id by its own name).
+  std::string message;
+};
+
+// The first field of `entry`'s body that is not well formed for `scheme`; nullopt when the body
+// is well formed.
+std::optional<FieldError> CheckEntryBody(const v1::Entry& entry, const SchemeId& scheme);
+
+// INVALID_ARGUMENT with CheckEntryBody's message unless `entry`'s body is well formed for
+// `scheme`.
 absl::Status ValidateEntryBody(const v1::Entry& entry, const SchemeId& scheme);
 
 absl::Status ValidateTransferId(std::string_view transfer_id);

@@ -38,9 +38,16 @@ std::string FormatMonthRanges(const google::protobuf::RepeatedPtrField<v1::Month
                               std::string_view separator) {
   std::string text;
   for (const v1::MonthRange& r : ranges) {
-    StrAppend(&text, text.empty() ? "" : separator, r.first(), "..", r.last());
+    StrAppend(&text, text.empty() ? "" : separator, r.first());
+    if (r.last() != r.first()) StrAppend(&text, "..", r.last());
   }
   return text.empty() ? "none" : text;
+}
+
+std::string FormatMonthRanges(const std::set<int32_t>& months, std::string_view separator) {
+  google::protobuf::RepeatedPtrField<v1::MonthRange> ranges;
+  MonthsToRanges(std::vector<int32_t>(months.begin(), months.end()), &ranges);
+  return FormatMonthRanges(ranges, separator);
 }
 
 }  // namespace pbl::ledger

@@ -5,6 +5,7 @@
 #define PBL_LEDGER_DOMAIN_MONTH_RANGES_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,12 @@ void MonthsToRanges(const std::vector<int32_t>& sorted_months,
                     google::protobuf::RepeatedPtrField<v1::MonthRange>* ranges);
 absl::StatusOr<std::vector<int32_t>> RangesToMonths(
     const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges);
-// "2018-01..2022-12,2024-03..2024-03" (ranges joined by `separator`), or "none".
+// "2018-01..2022-12,2024-03" (ranges joined by `separator`, a range of one month as that month),
+// or "none". The ranges are written as they are, even when they are not sorted or do not parse.
 std::string FormatMonthRanges(const google::protobuf::RepeatedPtrField<v1::MonthRange>& ranges,
                               std::string_view separator = ",");
+// The same for a set of month indexes, as the ranges MonthsToRanges makes of it.
+std::string FormatMonthRanges(const std::set<int32_t>& months, std::string_view separator = ",");
 
 }  // namespace pbl::ledger
 

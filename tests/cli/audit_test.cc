@@ -57,22 +57,10 @@ void AppendHistory(const Cluster& cluster, int node, int n, int months) {
           .status());
 }
 
-class AuditLogTest : public ::testing::Test {
+class AuditLogTest : public ClusterTest<AuditLogTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("audit_log");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
+    ASSERT_NO_FATAL_FAILURE(ClusterTest::SetUp());
     dir_ = FreshTestDir("audit");
     state_ = (dir_ / "state").string();
   }
@@ -91,12 +79,9 @@ class AuditLogTest : public ::testing::Test {
     return crypto::ParseCheckpoint(crypto::ParseNote(note)->text)->size;
   }
 
-  static Cluster* cluster_;
   std::filesystem::path dir_;
   std::string state_;
 };
-
-Cluster* AuditLogTest::cluster_ = nullptr;
 
 TEST_F(AuditLogTest, PassesAndRemembersTheVerifiedCheckpoint) {
   AppendHistory(*cluster_, kShanghai, 1, 30);
@@ -235,10 +220,15 @@ std::vector<std::string> TransfersArgs(const Cluster& cluster, const std::string
   return args;
 }
 
-TEST(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
-  Cluster cluster;
-  cluster.Start("audit_transfers");
-  if (::testing::Test::HasFatalFailure()) return;
+// Each test with a cluster of its own: one runs a fault plan.
+class AuditTransfersTest : public ClusterTest<AuditTransfersTest> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
+
+TEST_F(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
+  Cluster& cluster = StartOwnCluster();
+  if (HasFatalFailure()) return;
   const std::string a = TestPerson(20, 1985, true);
   const std::string b = TestPerson(21, 1987, false);
   ASSERT_OK(cluster.Admin(kShanghai)
@@ -316,13 +306,12 @@ TEST(AuditTransfersTest, HonestNodesPassWithEveryTransferAccountedFor) {
 // The source initiated, then the destination went away for good before crediting: the source's
 // account stays pending past the deadline. Every answer from a peer is dropped, so the destination
 // can never credit before it is killed: the scenario does not depend on timing.
-TEST(AuditTransfersTest, ATransferPendingPastItsDeadlineIsAFinding) {
-  Cluster cluster;
+TEST_F(AuditTransfersTest, ATransferPendingPastItsDeadlineIsAFinding) {
   ClusterOptions options;
   options.fault_plan = FaultPlanSpec{1, 0, 100, 0, 0, ""};
   options.transfer_deadline_seconds = 4;
-  cluster.Start("audit_pending", options);
-  if (::testing::Test::HasFatalFailure()) return;
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
   const std::string person = TestPerson(30, 1985, true);
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 24, 600'000))
@@ -574,14 +563,10 @@ struct Forgery {
   const char* code;
 };
 
-class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
+class AuditForgedTransferTest
+    : public ClusterTest<AuditForgedTransferTest, ::testing::TestWithParam<Forgery>> {
  protected:
-  // In the first test's SetUp rather than SetUpTestSuite, so that a failure fails the tests
-  // instead of making gtest skip them.
-  static void Prepare() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("audit_forged");
+  void PrepareCluster() override {
     const std::string person = TestPerson(40, 1985, true);
     ASSERT_OK(cluster_->Admin(kShanghai)
                   ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 60, 600'000))
@@ -590,15 +575,6 @@ class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
         const v1::TransferStatus done,
         cluster_->Admin(kAnhui)->StartTransfer(CrossNode("t-forged", person, kShanghai)));
     ASSERT_EQ(done.state(), v1::TRANSFER_STATE_COMPLETED) << done.reason();
-    ready_ = true;
-  }
-  void SetUp() override {
-    Prepare();
-    ASSERT_TRUE(ready_) << "the suite's cluster and transfer are not ready";
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
   }
 
   // Node `node`'s entries with the forgery `name` applied.
@@ -635,13 +611,7 @@ class AuditForgedTransferTest : public ::testing::TestWithParam<Forgery> {
     entries[static_cast<size_t>(at)] = e.SerializeAsString();
     return entries;
   }
-
-  static bool ready_;
-  static Cluster* cluster_;
 };
-
-Cluster* AuditForgedTransferTest::cluster_ = nullptr;
-bool AuditForgedTransferTest::ready_ = false;
 
 TEST_P(AuditForgedTransferTest, IsReportedWithTheTransferAndExitCode1) {
   const Forgery& forgery = GetParam();

@@ -29,22 +29,10 @@ using ::testing::Not;
 constexpr std::string_view kHeader =
     "person_id,scheme_id,period,base,personal,employer,collective_subsidy,government_subsidy\n";
 
-class ImportTest : public ::testing::Test {
+class ImportTest : public ClusterTest<ImportTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("cli_import");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
+    ASSERT_NO_FATAL_FAILURE(ClusterTest::SetUp());
     dir_ = FreshTestDir("cli_import");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -93,11 +81,8 @@ class ImportTest : public ::testing::Test {
                   ledger::FormatFen(base * 16 / 100), ",,");
   }
 
-  static Cluster* cluster_;
   std::filesystem::path dir_;
 };
-
-Cluster* ImportTest::cluster_ = nullptr;
 
 // 10 persons x 25 months of UEBPI and 10 persons x 5 years of URRBPI: columns in another order,
 // every field of some rows quoted, CRLF line ends, a byte order mark and a blank last line.

@@ -15,24 +15,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class NodeCommandsTest : public ::testing::Test {
+class NodeCommandsTest : public ClusterTest<NodeCommandsTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("cli_node_commands");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
-  }
-
   static std::vector<std::string> As(int node, const std::string& cert) {
     return {"--server", cluster_->spec(node).Address(), "--ca",  cluster_->pki().ca_cert,
             "--cert",   cluster_->pki().Cert(cert),     "--key", cluster_->pki().Key(cert)};
@@ -42,11 +26,7 @@ class NodeCommandsTest : public ::testing::Test {
     args.insert(args.end(), as.begin(), as.end());
     return RunProgram(args);
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* NodeCommandsTest::cluster_ = nullptr;
 
 TEST_F(NodeCommandsTest, TransferStartWaitsAndPrintsWhatMovedWithTheRules) {
   const std::string person = TestPerson(21, 1990, true);

@@ -59,22 +59,10 @@ v1::AppendEntriesRequest Contributions(const std::string& person, const std::str
 }
 
 // One cluster per test suite; each test gets a fresh directory for its files.
-class ClusterCliTest : public ::testing::Test {
+class ClusterCliTest : public ClusterTest<ClusterCliTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;  // removes its directory unless a test failed
-    cluster_ = nullptr;
-  }
   void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
+    ASSERT_NO_FATAL_FAILURE(ClusterTest::SetUp());
     dir_ = FreshTestDir("statement");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -119,11 +107,8 @@ class ClusterCliTest : public ::testing::Test {
     std::ofstream(Path(name), std::ios::binary) << data;
   }
 
-  static Cluster* cluster_;
   std::filesystem::path dir_;
 };
-
-Cluster* ClusterCliTest::cluster_ = nullptr;
 
 // --- history -----------------------------------------------------------------------------------
 

@@ -170,6 +170,69 @@ class Cluster {
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };
 
+// The fixture of the tests that run a cluster. By default a suite's tests share one cluster
+// (each test with persons of its own):
+//
+//   class ImportTest : public ClusterTest<ImportTest> { ... };
+//   TEST_F(ImportTest, ...) { cluster_->Admin(kShanghai)->... }
+//
+// The first test's SetUp starts the cluster, named after the suite, and runs PrepareCluster on
+// it once; TearDownTestSuite stops it. Not SetUpTestSuite: a failure there would make gtest skip
+// the tests (and ctest count them as passed) instead of failing them; here every test of a suite
+// whose cluster did not start or prepare fails. `Suite` (the deriving class) gives each suite
+// its own cluster; suites derived from one fixture class start one each, in turn. `Base` is
+// ::testing::Test or a ::testing::TestWithParam<T>.
+//
+// A suite whose tests change the nodes (a fault plan, tampering, nodes they kill) overrides
+// SharesCluster() to return false; each test then starts a cluster of its own:
+//
+//   Cluster& cluster = StartOwnCluster(options);
+//   if (HasFatalFailure()) return;
+template <typename Suite, typename Base = ::testing::Test>
+class ClusterTest : public Base {
+ public:
+  static void TearDownTestSuite() {
+    cluster_.reset();  // removes its directory unless a test failed
+    ready_ = false;
+  }
+
+ protected:
+  void SetUp() override {
+    if (!SharesCluster()) return;
+    if (cluster_ == nullptr) {
+      cluster_ = std::make_unique<Cluster>();
+      cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+      if (cluster_->started()) {
+        PrepareCluster();
+        ready_ = !::testing::Test::HasFatalFailure();
+      }
+    }
+    ASSERT_TRUE(ready_) << "the suite's cluster did not start or was not prepared";
+  }
+
+  // What the suite's tests share besides the nodes (entries, a transfer), made once on the new
+  // cluster; a fatal failure here fails every test of the suite.
+  virtual void PrepareCluster() {}
+
+  // False for a suite whose tests each start their own cluster.
+  virtual bool SharesCluster() const { return true; }
+
+  // Starts this test's own cluster with `options`, named after the test; it stops (and removes
+  // its directory unless the test failed) when the test ends. A failure to start is a fatal
+  // failure of the test.
+  Cluster& StartOwnCluster(const ClusterOptions& options = {}) {
+    own_cluster_ = std::make_unique<Cluster>();
+    own_cluster_->Start(::testing::UnitTest::GetInstance()->current_test_info()->name(), options);
+    return *own_cluster_;
+  }
+
+  static inline std::unique_ptr<Cluster> cluster_;
+
+ private:
+  static inline bool ready_ = false;
+  std::unique_ptr<Cluster> own_cluster_;
+};
+
 // The n-th test person (valid GB 11643 id), born in May `birth_year`, male when `male`. Unique
 // for n < 14,000 within one birth year and sex.
 inline std::string TestPerson(int n, int birth_year, bool male) {

@@ -28,6 +28,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Each test stops, kills or restarts nodes: a cluster of its own.
+class NodeLifecycleTest : public ClusterTest<NodeLifecycleTest> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
+
 // GET http://127.0.0.1:port/path, the whole response.
 std::string HttpGet(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -50,9 +56,8 @@ std::string HttpGet(int port, const std::string& path) {
   return response;
 }
 
-TEST(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLog) {
-  Cluster cluster;
-  cluster.Start("lifecycle_sigterm");
+TEST_F(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLog) {
+  Cluster& cluster = StartOwnCluster();
   if (HasFatalFailure()) return;
   struct Acknowledged {
     uint64_t first_index;
@@ -112,9 +117,8 @@ TEST(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLog)
   EXPECT_OK(cluster.Admin(kShanghai)->CheckHealth());
 }
 
-TEST(NodeLifecycleTest, MetricsEndpointServesPrometheusText) {
-  Cluster cluster;
-  cluster.Start("lifecycle_metrics");
+TEST_F(NodeLifecycleTest, MetricsEndpointServesPrometheusText) {
+  Cluster& cluster = StartOwnCluster();
   if (HasFatalFailure()) return;
   const std::string person = TestPerson(1, 1990, true);
   ASSERT_OK(cluster.Admin(kShanghai)
@@ -137,9 +141,8 @@ TEST(NodeLifecycleTest, MetricsEndpointServesPrometheusText) {
   EXPECT_THAT(log, ::testing::Not(HasSubstr(person)));
 }
 
-TEST(NodeLifecycleTest, ATransferWhoseSourceIsDownResumesWhenItReturns) {
-  Cluster cluster;
-  cluster.Start("lifecycle_resume");
+TEST_F(NodeLifecycleTest, ATransferWhoseSourceIsDownResumesWhenItReturns) {
+  Cluster& cluster = StartOwnCluster();
   if (HasFatalFailure()) return;
   const std::string person = TestPerson(2, 1990, true);
   ASSERT_OK(cluster.Admin(kShanghai)
@@ -175,9 +178,8 @@ std::string Slurp(const std::string& path) {
 
 // The source keeps no copy of the package it sent: a repeated Prepare remakes it from its log.
 // It must be the very package the destination credited, byte for byte, also after a restart.
-TEST(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited) {
-  Cluster cluster;
-  cluster.Start("lifecycle_package");
+TEST_F(NodeLifecycleTest, ARepeatedPrepareGetsTheSamePackageTheDestinationCredited) {
+  Cluster& cluster = StartOwnCluster();
   if (HasFatalFailure()) return;
   const std::string person = TestPerson(3, 1988, true);
   ASSERT_OK(cluster.Admin(kShanghai)

@@ -19,32 +19,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class NodeTest : public ::testing::Test {
+class NodeTest : public ClusterTest<NodeTest> {
  protected:
-  // The cluster starts in the first test's SetUp, not in SetUpTestSuite: a failure there
-  // would make gtest skip the tests (and ctest count them as passed) instead of failing.
-  static void StartCluster() {
-    if (cluster_ != nullptr) return;
-    cluster_ = new Cluster();
-    cluster_->Start("node_test");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override {
-    StartCluster();
-    ASSERT_TRUE(cluster_->started()) << "the cluster did not start";
-  }
-
   static std::unique_ptr<crypto::NoteVerifier> Verifier(int node) {
     return crypto::MakeNoteVerifier(*crypto::ParseVerifierKey(cluster_->spec(node).verifier_key));
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* NodeTest::cluster_ = nullptr;
 
 TEST_F(NodeTest, BothNodesServeHealth) {
   EXPECT_OK(cluster_->Admin(kShanghai)->CheckHealth());
@@ -344,13 +324,17 @@ struct Tampering {
   const char* reason;
 };
 
-class TamperedPackageTest : public ::testing::TestWithParam<Tampering> {};
+class TamperedPackageTest
+    : public ClusterTest<TamperedPackageTest, ::testing::TestWithParam<Tampering>> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
 
 TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
-  Cluster cluster;
   ClusterOptions options;
   options.shanghai_tampers = GetParam().how;
-  cluster.Start(std::string("tamper_") + GetParam().how, options);
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
   const std::string person = TestPerson(11, 1990, true);
   ASSERT_OK(cluster.Admin(kShanghai)
                 ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2018, 36, 600'000))

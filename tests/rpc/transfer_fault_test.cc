@@ -186,7 +186,13 @@ bool AllTerminal(const Cluster& cluster) {
   return true;
 }
 
-TEST(TransferFaultTest, EveryTransferEndsExactlyOnceThroughDropsDelaysDuplicatesAndKills) {
+// Its fault plan's seed is chosen in the test: a cluster of its own.
+class TransferFaultTest : public ClusterTest<TransferFaultTest> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
+
+TEST_F(TransferFaultTest, EveryTransferEndsExactlyOnceThroughDropsDelaysDuplicatesAndKills) {
   const int transfers = EnvInt("PBL_FAULT_TRANSFERS", 120);
   const int kills = EnvInt("PBL_FAULT_KILLS", 4);
   const uint64_t seed = static_cast<uint64_t>(
@@ -196,11 +202,10 @@ TEST(TransferFaultTest, EveryTransferEndsExactlyOnceThroughDropsDelaysDuplicates
               static_cast<unsigned long long>(seed));
   RecordProperty("seed", static_cast<int>(seed));
   std::mt19937_64 rng(seed);
-  Cluster cluster;
   ClusterOptions options;
   options.fault_plan = FaultPlanSpec{seed, 10, 10, 10, 20, ""};
   options.transfer_deadline_seconds = 4;
-  cluster.Start("transfer_fault_test", options);
+  Cluster& cluster = StartOwnCluster(options);
   if (HasFatalFailure()) return;
 
   std::vector<Planned> planned;

@@ -1,3 +1,5 @@
+#include "ledger/domain/entry_body_validation.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -216,6 +218,61 @@ TEST(EntryBodyValidationTest, MonthRangesHaveOneEncoding) {
   reversed.mutable_transfer_in()->mutable_figures()->mutable_months_credited(0)->set_last(
       "2017-12");
   EXPECT_THAT(Validate(reversed), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// CheckEntryBody names the bad field by its path in pbl.v1.Entry, apart from the message (which
+// callers such as `pbl import` show as it is): the body's name for the body as a whole.
+TEST(EntryBodyValidationTest, TheBadFieldIsReturnedByItsPath) {
+  const SchemeId pension = *ParseSchemeId("UEBPI-310000");
+  const struct {
+    std::function<void(v1::Entry*)> edit;
+    const char* field;
+    const char* message_start;
+  } cases[] = {
+      {[](v1::Entry* e) { e->mutable_monthly_contribution()->set_period("2024-13"); },
+       "monthly_contribution.period", "monthly_contribution.period \"2024-13\" is not a month"},
+      {[](v1::Entry* e) { e->mutable_monthly_contribution()->set_employer_fen(-1); },
+       "monthly_contribution.employer_fen", "monthly_contribution.employer_fen must not be"},
+      {[](v1::Entry* e) {
+         e->mutable_monthly_contribution()->set_base_fen(0);
+         e->mutable_monthly_contribution()->set_personal_fen(0);
+         e->mutable_monthly_contribution()->set_employer_fen(0);
+       },
+       "monthly_contribution", "monthly_contribution has no base and no amounts"},
+      {[](v1::Entry* e) { e->clear_body(); }, "body", "body is not set"},
+      {[](v1::Entry* e) {
+         *e = TransferIn();
+         e->mutable_transfer_in()->mutable_figures()->mutable_months_credited(0)->set_last(
+             "2017-12");
+       },
+       "transfer_in.figures.months_credited", "transfer_in.figures.months_credited must be"},
+      {[](v1::Entry* e) {
+         *e = TransferIn();
+         e->mutable_transfer_in()->set_transfer_id("bad id!");
+       },
+       "transfer_in.transfer_id", "transfer_id must be 1-64 characters"},
+      {[](v1::Entry* e) {
+         *e = TransferIn();
+         e->mutable_transfer_in()->set_source_scheme_id("UEBPI");
+       },
+       "transfer_in.source_scheme_id", "scheme_id \"UEBPI\" is not KIND-REGION"},
+  };
+  for (const auto& c : cases) {
+    v1::Entry e = Contribution();
+    c.edit(&e);
+    const std::optional<FieldError> bad = CheckEntryBody(e, pension);
+    ASSERT_TRUE(bad.has_value()) << c.field;
+    EXPECT_EQ(bad->field, c.field);
+    EXPECT_THAT(bad->message, ::testing::StartsWith(c.message_start)) << c.field;
+    EXPECT_THAT(ValidateEntryBody(e, pension),
+                StatusIs(absl::StatusCode::kInvalidArgument, bad->message));
+  }
+  EXPECT_FALSE(CheckEntryBody(Contribution(), pension).has_value());
+  v1::Entry premium = Premium();
+  premium.mutable_annual_premium()->set_collective_subsidy_fen(-3);
+  const std::optional<FieldError> bad = CheckEntryBody(premium, *ParseSchemeId("URRBPI-340000"));
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->field, "annual_premium.collective_subsidy_fen");
 }
 
 }  // namespace
