@@ -346,7 +346,7 @@ absl::Status SplitNamed(const std::string& flag, const std::string& text, std::s
 }
 
 absl::Status ReadNodesFile(const std::string& file, std::vector<NodeTarget>* targets) {
-  PBL_ASSIGN_OR_RETURN(const toml::table table, ledger::ParseTomlFile(file));
+  PBL_ASSIGN_OR_RETURN(const toml::table table, ParseTomlFile(file));
   const toml::array* nodes = table["node"].as_array();
   if (nodes == nullptr) return absl::InvalidArgumentError(StrCat(file, ": no [[node]] tables"));
   const std::string base = std::filesystem::path(file).parent_path().string();

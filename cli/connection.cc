@@ -21,7 +21,7 @@ std::string Resolve(const std::filesystem::path& base, const std::string& path) 
 }
 
 absl::Status ReadConnectionFile(const std::string& file, ConnectionFlags* f) {
-  PBL_ASSIGN_OR_RETURN(const toml::table table, ledger::ParseTomlFile(file));
+  PBL_ASSIGN_OR_RETURN(const toml::table table, ParseTomlFile(file));
   const toml::table* c = table["connection"].as_table();
   if (c == nullptr) return absl::InvalidArgumentError(StrCat(file, ": no [connection] table"));
   const std::filesystem::path base = std::filesystem::path(file).parent_path();

@@ -471,7 +471,7 @@ absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::str
     return absl::InvalidArgumentError(
         StrCat(file_name, ": longer than ", kConfigFileBytesMax, " bytes"));
   }
-  PBL_ASSIGN_OR_RETURN(const toml::table document, ledger::ParseToml(text, file_name));
+  PBL_ASSIGN_OR_RETURN(const toml::table document, ParseToml(text, file_name));
   return ParseDocument(document, file_name, base_dir);
 }
 
