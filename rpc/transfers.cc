@@ -62,9 +62,9 @@ absl::StatusOr<ledger::History> ReadHistory(const NodeContext& node, std::string
 
 v1::Entry VoidedEntry(const v1::TransferStatus& s, bool at_source) {
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(at_source ? s.source_scheme_id() : s.destination_scheme_id());
-  e.mutable_transfer_voided()->set_transfer_id(s.transfer_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(at_source ? s.terms().source_scheme_id() : s.terms().destination_scheme_id());
+  e.mutable_transfer_voided()->set_transfer_id(s.terms().transfer_id());
   e.mutable_transfer_voided()->set_reason(
       s.reason().empty() ? "voided" : s.reason().substr(0, ledger::kReasonBytesMax));
   return e;
@@ -117,7 +117,7 @@ absl::StatusOr<v1::TransferRecord> TransferRecords::Load(std::string_view id,
 absl::StatusOr<HeldRecord> TransferRecords::Hold(std::string_view id, v1::TransferRole role) {
   PBL_ASSIGN_OR_RETURN(const v1::TransferRecord peek, Load(id, role));
   // A record's person never changes, so the lock taken for the first load covers the second.
-  PBL_ASSIGN_OR_RETURN(HeldRecord held, HoldForPerson(peek.status().person_id(), id, role));
+  PBL_ASSIGN_OR_RETURN(HeldRecord held, HoldForPerson(peek.status().terms().person_id(), id, role));
   if (!held.exists()) return absl::NotFoundError(StrCat("no transfer \"", id, "\""));
   return held;
 }
@@ -133,7 +133,7 @@ absl::StatusOr<HeldRecord> TransferRecords::HoldForPerson(std::string_view perso
     held.stored = held.state();
     if (!held.exists()) return absl::DataLossError(StrCat("transfer ", id, " has no state"));
   } else {
-    held.status().set_transfer_id(std::string(id));
+    held.status().mutable_terms()->set_transfer_id(std::string(id));
     held.status().set_role(role);
   }
   return held;
@@ -287,9 +287,9 @@ void TransferManager::DriveAll() {
     if (!r.logged()) {
       s = RecoverRecord(r);
     } else if (r.status().role() == v1::TRANSFER_ROLE_DESTINATION) {
-      s = destination_->Advance(r.status().transfer_id());
-    } else if (records_->now_ms() > r.status().deadline_unix_ms() + grace_ms) {
-      s = source_->Resolve(r.status().transfer_id());
+      s = destination_->Advance(r.status().terms().transfer_id());
+    } else if (records_->now_ms() > r.status().terms().deadline_unix_ms() + grace_ms) {
+      s = source_->Resolve(r.status().terms().transfer_id());
     }
     {
       std::lock_guard<std::mutex> lock(worker_mu_);

@@ -66,17 +66,18 @@ absl::Status CheckStart(const NodeConfig& config, const v1::StartTransferRequest
   const std::string date =
       r.date().empty() ? ledger::FormatDate(ledger::DateFromUnixMs(now_ms)) : r.date();
   PBL_RETURN_IF_ERROR(ledger::ParseDate(date, "date").status());
-  status->set_transfer_id(r.transfer_id().empty() ? NewTransferId(config.node_id, now_ms)
-                                                  : r.transfer_id());
+  v1::TransferTerms& t = *status->mutable_terms();
+  t.set_transfer_id(r.transfer_id().empty() ? NewTransferId(config.node_id, now_ms)
+                                            : r.transfer_id());
+  t.set_person_id(r.person_id());
+  t.set_source_node_id(r.source_node_id());
+  t.set_source_scheme_id(r.source_scheme_id());
+  t.set_destination_node_id(config.node_id);
+  t.set_destination_scheme_id(r.destination_scheme_id());
+  t.set_date(date);
+  t.set_officially_approved(r.officially_approved());
+  t.set_deadline_unix_ms(now_ms + int64_t{config.transfer_deadline_seconds} * 1000);
   status->set_role(kRole);
-  status->set_person_id(r.person_id());
-  status->set_source_node_id(r.source_node_id());
-  status->set_source_scheme_id(r.source_scheme_id());
-  status->set_destination_node_id(config.node_id);
-  status->set_destination_scheme_id(r.destination_scheme_id());
-  status->set_date(date);
-  status->set_officially_approved(r.officially_approved());
-  status->set_deadline_unix_ms(now_ms + int64_t{config.transfer_deadline_seconds} * 1000);
   status->set_updated_unix_ms(now_ms);
   return absl::OkStatus();
 }
@@ -85,30 +86,23 @@ absl::Status CheckStart(const NodeConfig& config, const v1::StartTransferRequest
 
 v1::Entry RequestedEntry(const v1::TransferStatus& s) {
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.destination_scheme_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().destination_scheme_id());
   v1::TransferRequested* t = e.mutable_transfer_requested();
-  t->set_transfer_id(s.transfer_id());
-  t->set_source_node_id(s.source_node_id());
-  t->set_source_scheme_id(s.source_scheme_id());
-  t->set_destination_node_id(s.destination_node_id());
-  t->set_destination_scheme_id(s.destination_scheme_id());
-  t->set_date(s.date());
-  t->set_officially_approved(s.officially_approved());
-  t->set_deadline_unix_ms(s.deadline_unix_ms());
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_source_node_id(s.terms().source_node_id());
+  t->set_source_scheme_id(s.terms().source_scheme_id());
+  t->set_destination_node_id(s.terms().destination_node_id());
+  t->set_destination_scheme_id(s.terms().destination_scheme_id());
+  t->set_date(s.terms().date());
+  t->set_officially_approved(s.terms().officially_approved());
+  t->set_deadline_unix_ms(s.terms().deadline_unix_ms());
   return e;
 }
 
 v1::PrepareRequest PrepareFor(const v1::TransferStatus& s) {
   v1::PrepareRequest prepare;
-  prepare.set_transfer_id(s.transfer_id());
-  prepare.set_person_id(s.person_id());
-  prepare.set_source_scheme_id(s.source_scheme_id());
-  prepare.set_destination_node_id(s.destination_node_id());
-  prepare.set_destination_scheme_id(s.destination_scheme_id());
-  prepare.set_date(s.date());
-  prepare.set_officially_approved(s.officially_approved());
-  prepare.set_deadline_unix_ms(s.deadline_unix_ms());
+  *prepare.mutable_terms() = s.terms();
   return prepare;
 }
 
@@ -116,7 +110,7 @@ absl::StatusOr<v1::TransferStatus> TransferDestination::Start(
     const v1::StartTransferRequest& request, int64_t wait_until_ms) {
   v1::TransferStatus status;
   PBL_RETURN_IF_ERROR(CheckStart(*node_.config, request, node_.now_ms(), &status));
-  const std::string id = status.transfer_id();
+  const std::string id = status.terms().transfer_id();
   PBL_RETURN_IF_ERROR(Request(status));
   if (const absl::Status s = Advance(id); !s.ok()) {
     LogInfo("transfer_retry_later",
@@ -132,42 +126,44 @@ absl::StatusOr<v1::TransferStatus> TransferDestination::Start(
 }
 
 absl::Status TransferDestination::Request(const v1::TransferStatus& status) {
-  PBL_ASSIGN_OR_RETURN(HeldRecord held,
-                       records_.HoldForPerson(status.person_id(), status.transfer_id(), kRole));
+  PBL_ASSIGN_OR_RETURN(
+      HeldRecord held,
+      records_.HoldForPerson(status.terms().person_id(), status.terms().transfer_id(), kRole));
   if (held.exists()) {
-    if (held.record.status().person_id() != status.person_id()) {
+    if (held.record.status().terms().person_id() != status.terms().person_id()) {
       return absl::AlreadyExistsError(
-          StrCat("transfer ", status.transfer_id(), " exists for another person"));
+          StrCat("transfer ", status.terms().transfer_id(), " exists for another person"));
     }
     return records_.Apply(held, TransferEvent::kStart).status();  // a repeat
   }
-  PBL_ASSIGN_OR_RETURN(const ledger::History history, ReadHistory(node_, status.person_id(), ""));
+  PBL_ASSIGN_OR_RETURN(const ledger::History history,
+                       ReadHistory(node_, status.terms().person_id(), ""));
   PBL_ASSIGN_OR_RETURN(
       const ledger::Entitlement mine,
-      ledger::ComputeEntitlement(*node_.rules, status.person_id(), history,
-                                 *ledger::ParseSchemeId(status.destination_scheme_id()),
-                                 *ledger::ParseDate(status.date())));
+      ledger::ComputeEntitlement(*node_.rules, status.terms().person_id(), history,
+                                 *ledger::ParseSchemeId(status.terms().destination_scheme_id()),
+                                 *ledger::ParseDate(status.terms().date())));
   if (!mine.pending_transfer_id.empty()) {
     return absl::FailedPreconditionError(StrCat("transfer ", mine.pending_transfer_id,
                                                 " is already pending for this person in ",
-                                                status.destination_scheme_id()));
+                                                status.terms().destination_scheme_id()));
   }
   *held.record.mutable_status() = status;
   PBL_ASSIGN_OR_RETURN(const TransferTransition start, records_.Apply(held, TransferEvent::kStart));
   PBL_RETURN_IF_ERROR(records_.RecordStep(held, start, RequestedEntry(status)).status());
-  LogInfo("transfer_requested", StrCat("transfer=", status.transfer_id(),
-                                       " person=", ledger::MaskPersonId(status.person_id())));
+  LogInfo("transfer_requested", StrCat("transfer=", status.terms().transfer_id(), " person=",
+                                       ledger::MaskPersonId(status.terms().person_id())));
   return absl::OkStatus();
 }
 
 absl::Status TransferDestination::Advance(const std::string& transfer_id) {
   PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, records_.Load(transfer_id, kRole));
   const v1::TransferStatus& s = record.status();
-  PeerChannel* source = records_.ChannelTo(s.source_node_id());
+  PeerChannel* source = records_.ChannelTo(s.terms().source_node_id());
   if (source == nullptr) return absl::FailedPreconditionError("source node is not a peer");
   // Waiting for the package: ask for it, or void past the deadline.
   if (record.logged() && TransferEventMoves(s.state(), TransferEvent::kPackageCredited)) {
-    if (node_.now_ms() > s.deadline_unix_ms()) {
+    if (node_.now_ms() > s.terms().deadline_unix_ms()) {
       PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(transfer_id, kRole));
       if (TransferEventMoves(held.state(), TransferEvent::kDeadlinePassed)) {
         PBL_RETURN_IF_ERROR(
@@ -190,7 +186,7 @@ absl::Status TransferDestination::Advance(const std::string& transfer_id) {
 absl::Status TransferDestination::TellSourceVoided(const v1::TransferRecord& record,
                                                    PeerChannel& source) {
   // Tell the source, so that it releases the account before its deadline.
-  const std::string& id = record.status().transfer_id();
+  const std::string& id = record.status().terms().transfer_id();
   v1::AbortRequest abort;
   abort.set_transfer_id(id);
   abort.set_reason(record.status().reason());
@@ -203,7 +199,7 @@ absl::Status TransferDestination::TellSourceVoided(const v1::TransferRecord& rec
 
 absl::Status TransferDestination::CommitCredited(const v1::TransferRecord& record,
                                                  PeerChannel& source) {
-  const std::string& id = record.status().transfer_id();
+  const std::string& id = record.status().terms().transfer_id();
   v1::CommitRequest commit;
   commit.set_transfer_id(id);
   *commit.mutable_receipt() = record.receipt();
@@ -227,7 +223,7 @@ absl::Status TransferDestination::RecordVoid(HeldRecord& held, TransferEvent eve
   held.record.set_abort_pending(tell_source);
   PBL_RETURN_IF_ERROR(
       records_.RecordStep(held, transition, VoidedEntry(held.record.status(), false)).status());
-  LogInfo("transfer_voided", StrCat("transfer=", held.record.status().transfer_id(),
+  LogInfo("transfer_voided", StrCat("transfer=", held.record.status().terms().transfer_id(),
                                     " role=destination", " reason=\"", reason, "\""));
   return absl::OkStatus();
 }
@@ -243,7 +239,7 @@ absl::Status TransferDestination::CreditOrReject(const std::string& transfer_id,
     return RecordVoid(held, TransferEvent::kSourceRefused,
                       StrCat("the source refused: ", answer.voided_reason()), false);
   }
-  if (node_.now_ms() > s.deadline_unix_ms()) {
+  if (node_.now_ms() > s.terms().deadline_unix_ms()) {
     return RecordVoid(held, TransferEvent::kDeadlinePassed,
                       "the deadline passed before the package was credited", true);
   }
@@ -270,7 +266,7 @@ absl::StatusOr<CheckedPackage> TransferDestination::CheckPackage(
     const v1::TransferStatus& s, const v1::SignedMessage& signed_package) const {
   const crypto::Ed25519PublicKey* key = nullptr;
   const crypto::NoteVerifier* verifier = nullptr;
-  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.source_node_id(), &key, &verifier));
+  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.terms().source_node_id(), &key, &verifier));
   return CheckTransferPackage(s, *key, *verifier, signed_package);
 }
 
@@ -278,19 +274,19 @@ absl::StatusOr<v1::TransferFigures> TransferDestination::PlanWithPackage(
     const v1::TransferStatus& s, ledger::History package) {
   // The destination's own entries of the person, but not those of the source scheme (a
   // transfer within this node: the package holds them).
-  PBL_ASSIGN_OR_RETURN(ledger::History own, ReadHistory(node_, s.person_id(), ""));
+  PBL_ASSIGN_OR_RETURN(ledger::History own, ReadHistory(node_, s.terms().person_id(), ""));
   ledger::History history;
   for (ledger::HistoryEntry& h : own) {
-    if (h.entry.scheme_id() != s.source_scheme_id()) history.push_back(std::move(h));
+    if (h.entry.scheme_id() != s.terms().source_scheme_id()) history.push_back(std::move(h));
   }
   for (ledger::HistoryEntry& h : package) history.push_back(std::move(h));
   ledger::TransferRequest request;
-  request.source = *ledger::ParseSchemeId(s.source_scheme_id());
-  request.destination = *ledger::ParseSchemeId(s.destination_scheme_id());
-  PBL_ASSIGN_OR_RETURN(request.date, ledger::ParseDate(s.date()));
-  request.officially_approved = s.officially_approved();
-  request.transfer_id = s.transfer_id();
-  return ledger::PlanTransfer(*node_.rules, s.person_id(), history, request);
+  request.source = *ledger::ParseSchemeId(s.terms().source_scheme_id());
+  request.destination = *ledger::ParseSchemeId(s.terms().destination_scheme_id());
+  PBL_ASSIGN_OR_RETURN(request.date, ledger::ParseDate(s.terms().date()));
+  request.officially_approved = s.terms().officially_approved();
+  request.transfer_id = s.terms().transfer_id();
+  return ledger::PlanTransfer(*node_.rules, s.terms().person_id(), history, request);
 }
 
 absl::Status TransferDestination::Credit(HeldRecord& held, const v1::SignedMessage& signed_package,
@@ -302,13 +298,13 @@ absl::Status TransferDestination::Credit(HeldRecord& held, const v1::SignedMessa
   held.status().set_updated_unix_ms(node_.now_ms());
   const v1::TransferStatus s = held.record.status();
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.destination_scheme_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().destination_scheme_id());
   v1::TransferIn* in = e.mutable_transfer_in();
-  in->set_transfer_id(s.transfer_id());
-  in->set_source_node_id(s.source_node_id());
-  in->set_source_scheme_id(s.source_scheme_id());
-  in->set_date(s.date());
+  in->set_transfer_id(s.terms().transfer_id());
+  in->set_source_node_id(s.terms().source_node_id());
+  in->set_source_scheme_id(s.terms().source_scheme_id());
+  in->set_date(s.terms().date());
   *in->mutable_figures() = figures;
   // The checkpoint the package's proofs were checked against, as the check opened it.
   in->set_source_tree_size(static_cast<uint64_t>(checked.checkpoint.size));
@@ -324,9 +320,9 @@ absl::Status TransferDestination::Credit(HeldRecord& held, const v1::SignedMessa
   PBL_ASSIGN_OR_RETURN(
       const ledger::AppendResult appended,
       records_.RecordStep(held, transition, std::move(e), &signed_package, receipt));
-  LogInfo("transfer_credited",
-          StrCat("transfer=", s.transfer_id(), " person=", ledger::MaskPersonId(s.person_id()),
-                 " index=", appended.first_index));
+  LogInfo("transfer_credited", StrCat("transfer=", s.terms().transfer_id(),
+                                      " person=", ledger::MaskPersonId(s.terms().person_id()),
+                                      " index=", appended.first_index));
   return absl::OkStatus();
 }
 
@@ -334,7 +330,7 @@ absl::StatusOr<v1::SignedMessage> TransferDestination::MakeReceipt(
     const v1::TransferStatus& s, const v1::TransferFigures& figures, int64_t transfer_in_index,
     const ledger::AppendResult& head) {
   v1::TransferReceipt receipt;
-  receipt.set_transfer_id(s.transfer_id());
+  receipt.set_transfer_id(s.terms().transfer_id());
   receipt.set_destination_node_id(node_.config->node_id);
   *receipt.mutable_figures() = figures;
   receipt.set_checkpoint(head.checkpoint);
@@ -353,10 +349,10 @@ absl::StatusOr<v1::ResolveResponse> TransferDestination::HandleResolve(
   if (absl::IsNotFound(held.status())) {
     // Never requested here (or the request was lost): a tombstone makes sure it never will be.
     HeldRecord tombstone;
-    tombstone.status().set_transfer_id(request.transfer_id());
+    tombstone.status().mutable_terms()->set_transfer_id(request.transfer_id());
     tombstone.status().set_role(kRole);
     PBL_RETURN_IF_ERROR(records_.Apply(tombstone, TransferEvent::kResolveAsked).status());
-    tombstone.status().set_source_node_id(std::string(caller));
+    tombstone.status().mutable_terms()->set_source_node_id(std::string(caller));
     tombstone.status().set_reason("unknown at the destination when the source asked");
     tombstone.record.set_logged(true);
     PBL_RETURN_IF_ERROR(records_.Save(tombstone));
@@ -364,7 +360,7 @@ absl::StatusOr<v1::ResolveResponse> TransferDestination::HandleResolve(
     return response;
   }
   PBL_RETURN_IF_ERROR(held.status());
-  if (held->record.status().source_node_id() != caller) {
+  if (held->record.status().terms().source_node_id() != caller) {
     return absl::PermissionDeniedError("only the transfer's source may resolve it");
   }
   if (!held->record.logged()) return absl::UnavailableError("transfer is being recovered; retry");

@@ -63,16 +63,17 @@ v1::Entry RedoneEntry(TransferEntry kind, const v1::TransferStatus& s) {
 
 absl::Status TransferManager::RecoverRecord(const v1::TransferRecord& peek) {
   PBL_ASSIGN_OR_RETURN(HeldRecord held,
-                       records_->Hold(peek.status().transfer_id(), peek.status().role()));
+                       records_->Hold(peek.status().terms().transfer_id(), peek.status().role()));
   if (held.record.logged()) return absl::OkStatus();
   const NodeContext& node = records_->node();
   v1::TransferStatus& s = held.status();
   const v1::TransferState was = s.state();
   const bool destination = s.role() == v1::TRANSFER_ROLE_DESTINATION;
-  PBL_ASSIGN_OR_RETURN(const ledger::History history,
-                       ReadHistory(node, s.person_id(),
-                                   destination ? s.destination_scheme_id() : s.source_scheme_id()));
-  const ledger::HistoryEntry* last = LastTransferEntry(history, s.transfer_id());
+  PBL_ASSIGN_OR_RETURN(
+      const ledger::History history,
+      ReadHistory(node, s.terms().person_id(),
+                  destination ? s.terms().destination_scheme_id() : s.terms().source_scheme_id()));
+  const ledger::HistoryEntry* last = LastTransferEntry(history, s.terms().transfer_id());
   const TransferEntry last_kind =
       last == nullptr ? TransferEntry::kNone : TransferEntryOf(last->entry);
   const bool logged = StepInLog(was, last_kind);
@@ -110,8 +111,8 @@ absl::Status TransferManager::RecoverRecord(const v1::TransferRecord& peek) {
     }
   }
   held.record.set_logged(true);
-  LogInfo("transfer_recovered",
-          StrCat("transfer=", s.transfer_id(), " state=", v1::TransferState_Name(s.state())));
+  LogInfo("transfer_recovered", StrCat("transfer=", s.terms().transfer_id(),
+                                       " state=", v1::TransferState_Name(s.state())));
   return records_->Save(held);
 }
 

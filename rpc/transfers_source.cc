@@ -19,8 +19,9 @@ namespace {
 
 constexpr v1::TransferRole kRole = v1::TRANSFER_ROLE_SOURCE;
 
-absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& r,
+absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& request,
                           std::string_view caller) {
+  const v1::TransferTerms& r = request.terms();
   PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(r.transfer_id()));
   PBL_RETURN_IF_ERROR(ledger::ValidatePersonId(r.person_id()));
   PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.source_scheme_id()).status());
@@ -41,16 +42,9 @@ absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& r,
 v1::TransferStatus SourceStatus(const v1::PrepareRequest& r, std::string_view self,
                                 int64_t now_ms) {
   v1::TransferStatus s;
-  s.set_transfer_id(r.transfer_id());
+  *s.mutable_terms() = r.terms();
+  s.mutable_terms()->set_source_node_id(std::string(self));
   s.set_role(kRole);
-  s.set_person_id(r.person_id());
-  s.set_source_node_id(std::string(self));
-  s.set_source_scheme_id(r.source_scheme_id());
-  s.set_destination_node_id(r.destination_node_id());
-  s.set_destination_scheme_id(r.destination_scheme_id());
-  s.set_date(r.date());
-  s.set_officially_approved(r.officially_approved());
-  s.set_deadline_unix_ms(r.deadline_unix_ms());
   s.set_updated_unix_ms(now_ms);
   return s;
 }
@@ -70,28 +64,28 @@ v1::PrepareResponse Voided(std::string reason) {
 
 v1::Entry InitiatedEntry(const v1::TransferStatus& s) {
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.source_scheme_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().source_scheme_id());
   v1::TransferInitiated* t = e.mutable_transfer_initiated();
-  t->set_transfer_id(s.transfer_id());
-  t->set_destination_node_id(s.destination_node_id());
-  t->set_destination_scheme_id(s.destination_scheme_id());
-  t->set_date(s.date());
-  t->set_officially_approved(s.officially_approved());
-  t->set_deadline_unix_ms(s.deadline_unix_ms());
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_destination_node_id(s.terms().destination_node_id());
+  t->set_destination_scheme_id(s.terms().destination_scheme_id());
+  t->set_date(s.terms().date());
+  t->set_officially_approved(s.terms().officially_approved());
+  t->set_deadline_unix_ms(s.terms().deadline_unix_ms());
   *t->mutable_figures() = s.figures();
   return e;
 }
 
 v1::Entry OutEntry(const v1::TransferStatus& s) {
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.source_scheme_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().source_scheme_id());
   v1::TransferOut* t = e.mutable_transfer_out();
-  t->set_transfer_id(s.transfer_id());
-  t->set_destination_node_id(s.destination_node_id());
-  t->set_destination_scheme_id(s.destination_scheme_id());
-  t->set_date(s.date());
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_destination_node_id(s.terms().destination_node_id());
+  t->set_destination_scheme_id(s.terms().destination_scheme_id());
+  t->set_date(s.terms().date());
   *t->mutable_figures() = s.figures();
   return e;
 }
@@ -99,14 +93,15 @@ v1::Entry OutEntry(const v1::TransferStatus& s) {
 absl::StatusOr<v1::PrepareResponse> TransferSource::HandlePrepare(const v1::PrepareRequest& request,
                                                                   std::string_view caller) {
   PBL_RETURN_IF_ERROR(CheckPrepare(*node_.config, request, caller));
-  PBL_ASSIGN_OR_RETURN(HeldRecord held,
-                       records_.HoldForPerson(request.person_id(), request.transfer_id(), kRole));
+  PBL_ASSIGN_OR_RETURN(
+      HeldRecord held,
+      records_.HoldForPerson(request.terms().person_id(), request.terms().transfer_id(), kRole));
   if (!held.exists()) return Initiate(std::move(held), request, caller);
   const v1::TransferStatus& s = held.record.status();
-  if (s.destination_node_id() != caller ||
-      (!s.person_id().empty() && s.person_id() != request.person_id())) {
-    return absl::InvalidArgumentError(
-        StrCat("transfer id ", request.transfer_id(), " is already used for another transfer"));
+  if (s.terms().destination_node_id() != caller ||
+      (!s.terms().person_id().empty() && s.terms().person_id() != request.terms().person_id())) {
+    return absl::InvalidArgumentError(StrCat("transfer id ", request.terms().transfer_id(),
+                                             " is already used for another transfer"));
   }
   if (!held.record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
   PBL_RETURN_IF_ERROR(records_.Apply(held, TransferEvent::kPrepareReceived).status());  // a repeat
@@ -122,17 +117,18 @@ namespace {
 // here; FAILED_PRECONDITION past the deadline.
 absl::StatusOr<v1::TransferFigures> PlanAtSource(const NodeContext& node,
                                                  const v1::PrepareRequest& request) {
-  if (node.now_ms() > request.deadline_unix_ms()) {
+  if (node.now_ms() > request.terms().deadline_unix_ms()) {
     return absl::FailedPreconditionError("the deadline passed before the source was asked");
   }
-  PBL_ASSIGN_OR_RETURN(const ledger::History history, ReadHistory(node, request.person_id(), ""));
+  PBL_ASSIGN_OR_RETURN(const ledger::History history,
+                       ReadHistory(node, request.terms().person_id(), ""));
   ledger::TransferRequest plan;
-  plan.source = *ledger::ParseSchemeId(request.source_scheme_id());
-  plan.destination = *ledger::ParseSchemeId(request.destination_scheme_id());
-  plan.date = *ledger::ParseDate(request.date());
-  plan.officially_approved = request.officially_approved();
-  plan.transfer_id = request.transfer_id();
-  return ledger::PlanTransfer(*node.rules, request.person_id(), history, plan);
+  plan.source = *ledger::ParseSchemeId(request.terms().source_scheme_id());
+  plan.destination = *ledger::ParseSchemeId(request.terms().destination_scheme_id());
+  plan.date = *ledger::ParseDate(request.terms().date());
+  plan.officially_approved = request.terms().officially_approved();
+  plan.transfer_id = request.terms().transfer_id();
+  return ledger::PlanTransfer(*node.rules, request.terms().person_id(), history, plan);
 }
 
 }  // namespace
@@ -152,7 +148,7 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::Initiate(HeldRecord held,
     held.status().set_reason(std::string(ToStd(figures.status().message())));
     held.record.set_logged(true);
     PBL_RETURN_IF_ERROR(records_.Save(held));
-    LogInfo("transfer_refused", StrCat("transfer=", request.transfer_id(), " reason=\"",
+    LogInfo("transfer_refused", StrCat("transfer=", request.terms().transfer_id(), " reason=\"",
                                        held.record.status().reason(), "\""));
     return Voided(held.record.status().reason());
   }
@@ -172,8 +168,9 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::Initiate(HeldRecord held,
   PBL_RETURN_IF_ERROR(
       records_.RecordStep(held, initiate, InitiatedEntry(held.record.status()), nullptr, package)
           .status());
-  LogInfo("transfer_initiated", StrCat("transfer=", request.transfer_id(), " person=",
-                                       ledger::MaskPersonId(request.person_id()), " to=", caller));
+  LogInfo("transfer_initiated",
+          StrCat("transfer=", request.terms().transfer_id(),
+                 " person=", ledger::MaskPersonId(request.terms().person_id()), " to=", caller));
   return response;
 }
 
@@ -189,18 +186,11 @@ absl::StatusOr<v1::SignedMessage> TransferSource::MakePackage(const v1::Transfer
                                                               int64_t initiated_index,
                                                               int64_t tree_size,
                                                               const std::string& checkpoint) {
-  PBL_ASSIGN_OR_RETURN(std::vector<ledger::IndexedEntry> entries,
-                       node_.ledger->PersonEntries(s.person_id(), s.source_scheme_id()));
+  PBL_ASSIGN_OR_RETURN(
+      std::vector<ledger::IndexedEntry> entries,
+      node_.ledger->PersonEntries(s.terms().person_id(), s.terms().source_scheme_id()));
   v1::TransferPackage package;
-  package.set_transfer_id(s.transfer_id());
-  package.set_source_node_id(s.source_node_id());
-  package.set_destination_node_id(s.destination_node_id());
-  package.set_person_id(s.person_id());
-  package.set_source_scheme_id(s.source_scheme_id());
-  package.set_destination_scheme_id(s.destination_scheme_id());
-  package.set_date(s.date());
-  package.set_officially_approved(s.officially_approved());
-  package.set_deadline_unix_ms(s.deadline_unix_ms());
+  *package.mutable_terms() = s.terms();
   package.set_checkpoint(checkpoint);
   *package.mutable_figures() = s.figures();
   std::erase_if(entries, [&](const ledger::IndexedEntry& e) { return e.index > initiated_index; });
@@ -222,7 +212,7 @@ absl::Status TransferSource::CheckReceipt(const v1::TransferRecord& record,
   const v1::TransferStatus& s = record.status();
   const crypto::Ed25519PublicKey* key = nullptr;
   const crypto::NoteVerifier* verifier = nullptr;
-  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.destination_node_id(), &key, &verifier));
+  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.terms().destination_node_id(), &key, &verifier));
   return CheckTransferReceipt(s, *key, *verifier, signed_receipt).status();
 }
 
@@ -237,8 +227,9 @@ absl::Status TransferSource::RecordEnd(HeldRecord& held, TransferEvent event,
       end.entry == TransferEntry::kOut ? OutEntry(s) : VoidedEntry(s, /*at_source=*/true);
   PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended,
                        records_.RecordStep(held, end, std::move(entry)));
-  LogInfo(end.entry == TransferEntry::kOut ? "transfer_out" : "transfer_voided",
-          StrCat("transfer=", s.transfer_id(), " role=source index=", appended.first_index));
+  LogInfo(
+      end.entry == TransferEntry::kOut ? "transfer_out" : "transfer_voided",
+      StrCat("transfer=", s.terms().transfer_id(), " role=source index=", appended.first_index));
   return absl::OkStatus();
 }
 
@@ -246,7 +237,7 @@ absl::StatusOr<v1::CommitResponse> TransferSource::HandleCommit(const v1::Commit
                                                                 std::string_view caller) {
   PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(request.transfer_id()));
   PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(request.transfer_id(), kRole));
-  if (held.record.status().destination_node_id() != caller) {
+  if (held.record.status().terms().destination_node_id() != caller) {
     return absl::PermissionDeniedError("only the transfer's destination may commit it");
   }
   if (!held.record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
@@ -269,16 +260,16 @@ absl::Status TransferSource::HandleAbort(const v1::AbortRequest& request, std::s
   if (absl::IsNotFound(held.status())) {
     // A Prepare still on its way must find the transfer voided.
     HeldRecord tombstone;
-    tombstone.status().set_transfer_id(request.transfer_id());
+    tombstone.status().mutable_terms()->set_transfer_id(request.transfer_id());
     tombstone.status().set_role(kRole);
     PBL_RETURN_IF_ERROR(records_.Apply(tombstone, TransferEvent::kAbortReceived).status());
-    tombstone.status().set_destination_node_id(std::string(caller));
+    tombstone.status().mutable_terms()->set_destination_node_id(std::string(caller));
     tombstone.status().set_reason(DestinationVoided(request.reason()));
     tombstone.record.set_logged(true);
     return records_.Save(tombstone);
   }
   PBL_RETURN_IF_ERROR(held.status());
-  if (held->record.status().destination_node_id() != caller) {
+  if (held->record.status().terms().destination_node_id() != caller) {
     return absl::PermissionDeniedError("only the transfer's destination may abort it");
   }
   if (!held->record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
@@ -298,7 +289,7 @@ absl::Status TransferSource::Resolve(const std::string& transfer_id) {
   if (!TransferEventMoves(peek.status().state(), TransferEvent::kDestinationVoided)) {
     return absl::OkStatus();
   }
-  PeerChannel* destination = records_.ChannelTo(peek.status().destination_node_id());
+  PeerChannel* destination = records_.ChannelTo(peek.status().terms().destination_node_id());
   if (destination == nullptr) return absl::FailedPreconditionError("destination is not a peer");
   v1::ResolveRequest resolve;
   resolve.set_transfer_id(transfer_id);

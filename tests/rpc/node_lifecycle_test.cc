@@ -231,9 +231,9 @@ TEST(NodeLifecycleTest, TransferRecordsFromTheOldStoreAreMovedBesideTheLog) {
   cluster.process(kAnhui).Kill();
   const std::string old_dir = cluster.spec(kAnhui).DataDir() + "/transfers";
   v1::TransferRecord old;
-  old.mutable_status()->set_transfer_id("t-old");
+  old.mutable_status()->mutable_terms()->set_transfer_id("t-old");
   old.mutable_status()->set_role(v1::TRANSFER_ROLE_DESTINATION);
-  old.mutable_status()->set_person_id(TestPerson(4, 1980, true));
+  old.mutable_status()->mutable_terms()->set_person_id(TestPerson(4, 1980, true));
   old.mutable_status()->set_state(v1::TRANSFER_STATE_VOIDED);
   old.mutable_status()->set_reason("from the old store");
   old.mutable_package()->set_body("package bytes");
