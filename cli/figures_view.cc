@@ -97,29 +97,30 @@ nlohmann::json FiguresJson(const v1::TransferFigures& f) {
 
 void PrintTransferStatus(const v1::TransferStatus& s, const ledger::RuleSet& rules,
                          std::ostream& out) {
-  out << "transfer " << s.transfer_id() << ": "
+  out << "transfer " << s.terms().transfer_id() << ": "
       << v1::TransferState_Name(s.state()).substr(sizeof("TRANSFER_STATE_") - 1)
       << " (this node is the " << (s.role() == v1::TRANSFER_ROLE_SOURCE ? "source" : "destination")
       << ")\n";
-  out << "  " << s.source_node_id() << "/" << s.source_scheme_id() << " -> "
-      << s.destination_node_id() << "/" << s.destination_scheme_id() << " on " << s.date()
-      << (s.officially_approved() ? " (officially approved)" : "") << "\n";
+  out << "  " << s.terms().source_node_id() << "/" << s.terms().source_scheme_id() << " -> "
+      << s.terms().destination_node_id() << "/" << s.terms().destination_scheme_id() << " on "
+      << s.terms().date() << (s.terms().officially_approved() ? " (officially approved)" : "")
+      << "\n";
   if (!s.reason().empty()) out << "  reason: " << s.reason() << "\n";
   if (s.has_figures()) PrintFigures(s.figures(), rules, out);
 }
 
 nlohmann::json TransferStatusJson(const v1::TransferStatus& s) {
-  nlohmann::json j = {{"transfer_id", s.transfer_id()},
+  nlohmann::json j = {{"transfer_id", s.terms().transfer_id()},
                       {"state", v1::TransferState_Name(s.state())},
                       {"role", v1::TransferRole_Name(s.role())},
-                      {"person_id", s.person_id()},
-                      {"source_node_id", s.source_node_id()},
-                      {"source_scheme_id", s.source_scheme_id()},
-                      {"destination_node_id", s.destination_node_id()},
-                      {"destination_scheme_id", s.destination_scheme_id()},
-                      {"date", s.date()},
-                      {"officially_approved", s.officially_approved()},
-                      {"deadline_unix_ms", s.deadline_unix_ms()},
+                      {"person_id", s.terms().person_id()},
+                      {"source_node_id", s.terms().source_node_id()},
+                      {"source_scheme_id", s.terms().source_scheme_id()},
+                      {"destination_node_id", s.terms().destination_node_id()},
+                      {"destination_scheme_id", s.terms().destination_scheme_id()},
+                      {"date", s.terms().date()},
+                      {"officially_approved", s.terms().officially_approved()},
+                      {"deadline_unix_ms", s.terms().deadline_unix_ms()},
                       {"reason", s.reason()}};
   if (s.has_figures()) j["figures"] = FiguresJson(s.figures());
   return j;

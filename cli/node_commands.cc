@@ -103,11 +103,11 @@ int RunTransferList(const TransferListFlags& f, std::ostream& out, std::ostream&
     return kExitOk;
   }
   for (const v1::TransferStatus& s : list->transfers()) {
-    out << s.transfer_id() << "  "
+    out << s.terms().transfer_id() << "  "
         << v1::TransferState_Name(s.state()).substr(sizeof("TRANSFER_STATE_") - 1) << "  "
         << (s.role() == v1::TRANSFER_ROLE_SOURCE ? "source     " : "destination") << "  "
-        << s.source_node_id() << "/" << s.source_scheme_id() << " -> " << s.destination_node_id()
-        << "/" << s.destination_scheme_id() << "\n";
+        << s.terms().source_node_id() << "/" << s.terms().source_scheme_id() << " -> "
+        << s.terms().destination_node_id() << "/" << s.terms().destination_scheme_id() << "\n";
   }
   out << list->transfers_size() << " transfers\n";
   return kExitOk;

@@ -14,10 +14,12 @@ namespace pbl::rpc {
 namespace {
 
 // The fields of the package that must equal the destination's own record of the request.
-absl::Status MatchRequest(const v1::TransferPackage& p, const v1::TransferStatus& s) {
+absl::Status MatchRequest(const v1::TransferPackage& package, const v1::TransferStatus& status) {
   const auto mismatch = [](std::string_view field) {
     return absl::InvalidArgumentError(StrCat("package ", field, " differs from the request"));
   };
+  const v1::TransferTerms& p = package.terms();
+  const v1::TransferTerms& s = status.terms();
   if (p.transfer_id() != s.transfer_id()) return mismatch("transfer_id");
   if (p.source_node_id() != s.source_node_id()) return mismatch("source_node_id");
   if (p.destination_node_id() != s.destination_node_id()) return mismatch("destination_node_id");
@@ -51,7 +53,8 @@ absl::Status CheckPackageEntries(const v1::TransferPackage& p, const crypto::Che
     h.index = proven.index();
     h.log = 1;
     h.entry.ParseFromString(proven.entry());
-    if (h.entry.person_id() != p.person_id() || h.entry.scheme_id() != p.source_scheme_id()) {
+    if (h.entry.person_id() != p.terms().person_id() ||
+        h.entry.scheme_id() != p.terms().source_scheme_id()) {
       return absl::InvalidArgumentError(
           StrCat("package entry ", proven.index(), " is not the person's in the source scheme"));
     }
@@ -59,7 +62,7 @@ absl::Status CheckPackageEntries(const v1::TransferPackage& p, const crypto::Che
   }
   const v1::Entry& last = history->back().entry;
   if (!last.has_transfer_initiated() ||
-      last.transfer_initiated().transfer_id() != p.transfer_id() ||
+      last.transfer_initiated().transfer_id() != p.terms().transfer_id() ||
       last.transfer_initiated().figures().SerializeAsString() != p.figures().SerializeAsString()) {
     return absl::InvalidArgumentError(
         "package does not end with this transfer's transfer_initiated entry and its figures");
@@ -95,8 +98,8 @@ absl::StatusOr<CheckedReceipt> CheckTransferReceipt(const v1::TransferStatus& s,
   if (!out.receipt.ParseFromString(signed_receipt.body())) {
     return absl::InvalidArgumentError("receipt does not parse");
   }
-  if (receipt.transfer_id() != s.transfer_id() ||
-      receipt.destination_node_id() != s.destination_node_id()) {
+  if (receipt.transfer_id() != s.terms().transfer_id() ||
+      receipt.destination_node_id() != s.terms().destination_node_id()) {
     return absl::InvalidArgumentError("receipt is for another transfer");
   }
   PBL_ASSIGN_OR_RETURN(out.checkpoint, OpenCheckpointAs(receipt.checkpoint(), destination_log,
@@ -104,8 +107,9 @@ absl::StatusOr<CheckedReceipt> CheckTransferReceipt(const v1::TransferStatus& s,
   PBL_RETURN_IF_ERROR(VerifyProvenEntry(receipt.transfer_in(), out.checkpoint));
   const v1::Entry& in = out.transfer_in;
   if (!out.transfer_in.ParseFromString(receipt.transfer_in().entry()) || !in.has_transfer_in() ||
-      in.transfer_in().transfer_id() != s.transfer_id() || in.person_id() != s.person_id() ||
-      in.scheme_id() != s.destination_scheme_id() ||
+      in.transfer_in().transfer_id() != s.terms().transfer_id() ||
+      in.person_id() != s.terms().person_id() ||
+      in.scheme_id() != s.terms().destination_scheme_id() ||
       in.transfer_in().figures().SerializeAsString() != receipt.figures().SerializeAsString()) {
     return absl::InvalidArgumentError("receipt's transfer_in entry does not match the receipt");
   }

@@ -2,8 +2,8 @@
 // section 5): the destination's check of the source's package, and the source's check of the
 // destination's receipt. Both are pure functions of the transfer's own record, the signer's keys
 // and the signed message, apart from the node and its storage, so that they can be tested and
-// fuzzed on their own (tests/fuzz/transfer_package_fuzzer.cc). TransferManager calls them.
-// Thread-safe.
+// fuzzed on their own (tests/fuzz/transfer_package_fuzzer.cc). TransferDestination and
+// TransferSource call them. Thread-safe.
 #ifndef PBL_RPC_PACKAGE_CHECK_H_
 #define PBL_RPC_PACKAGE_CHECK_H_
 

@@ -61,11 +61,12 @@ absl::StatusOr<v1::SignedMessage> TransferStore::Package(std::string_view transf
 absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync,
                                 const v1::SignedMessage* package) {
   const v1::TransferStatus& s = record.status();
+  const std::string& id = s.terms().transfer_id();
   std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
   if (package != nullptr) {
-    batch->Put(Key(s.transfer_id(), s.role(), 'P'), package->SerializeAsString());
+    batch->Put(Key(id, s.role(), 'P'), package->SerializeAsString());
   }
-  batch->Put(Key(s.transfer_id(), s.role()), record.SerializeAsString());
+  batch->Put(Key(id, s.role()), record.SerializeAsString());
   return sync ? storage_->Commit(*batch) : storage_->CommitUnsynced(*batch);
 }
 

@@ -18,8 +18,6 @@
 #ifndef PBL_RPC_TRANSFERS_H_
 #define PBL_RPC_TRANSFERS_H_
 
-#include <array>
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -35,32 +33,10 @@
 #include "ledger/log/ledger.h"
 #include "pbl/v1/node.pb.h"
 #include "rpc/config.h"
+#include "rpc/node_context.h"
 #include "rpc/peers.h"
-#include "rpc/seams.h"
-#include "rpc/transfer_store.h"
 
 namespace pbl::rpc {
-
-class Metrics;
-
-// What the node's parts share. Pointers are owned by the node and outlive every user.
-struct NodeContext {
-  const NodeConfig* config = nullptr;
-  const crypto::SigningKey* key = nullptr;
-  ledger::Ledger* ledger = nullptr;
-  const ledger::RuleSet* rules = nullptr;
-  TransferStore* transfers = nullptr;
-  Metrics* metrics = nullptr;  // may be null
-  std::function<int64_t()> now_ms;
-  const NodeSeams* seams = nullptr;  // test seams (rpc/seams.h); null or empty in pbld
-};
-
-// Appends one entry (the node sets its time) and returns its index and the checkpoint.
-absl::StatusOr<ledger::AppendResult> AppendEntry(const NodeContext& node, v1::Entry entry);
-
-// The person's entries in one scheme (or all, for an empty scheme id) as a History of log 0.
-absl::StatusOr<ledger::History> ReadHistory(const NodeContext& node, std::string_view person_id,
-                                            std::string_view scheme_id);
 
 // The protocol's messages and entries, shared by both roles.
 v1::PrepareRequest PrepareFor(const v1::TransferStatus& status);
@@ -69,6 +45,14 @@ v1::Entry InitiatedEntry(const v1::TransferStatus& status);
 v1::Entry OutEntry(const v1::TransferStatus& status);
 v1::Entry VoidedEntry(const v1::TransferStatus& status, bool at_source);
 
+class TransferRecords;
+class TransferSource;
+class TransferDestination;
+
+// The node's transfers, both roles: the interface the services and the node use. The source's
+// side is TransferSource (transfers_source.cc), the destination's TransferDestination
+// (transfers_destination.cc), what they share TransferRecords (transfers.cc), all in
+// rpc/transfer_roles.h; every change of state is one the table of rpc/transfer_state.h defines.
 class TransferManager {
  public:
   // `peers` (by node id) must outlive the manager.
@@ -105,61 +89,14 @@ class TransferManager {
 
  private:
   class LocalChannel;
-  struct Locks;
 
-  // Destination steps.
-  absl::Status AdvanceDestination(const std::string& transfer_id);
-  absl::Status CreditOrReject(const std::string& transfer_id, const v1::PrepareResponse& answer);
-  absl::Status RecordDestinationVoid(v1::TransferRecord record, std::string reason,
-                                     bool tell_source);
-  absl::Status VerifyPackage(const v1::TransferStatus& status,
-                             const v1::SignedMessage& signed_package, v1::TransferPackage* package,
-                             ledger::History* history) const;
-  absl::StatusOr<v1::TransferFigures> PlanWithPackage(const v1::TransferStatus& status,
-                                                      ledger::History package);
-  absl::Status Credit(v1::TransferRecord record, const v1::SignedMessage& signed_package,
-                      const v1::TransferFigures& figures, const v1::TransferPackage& package);
-  absl::StatusOr<v1::SignedMessage> MakeReceipt(const v1::TransferStatus& status,
-                                                const v1::TransferFigures& figures,
-                                                int64_t transfer_in_index,
-                                                const ledger::AppendResult& head);
-  // Source steps.
-  absl::StatusOr<v1::PrepareResponse> Initiate(const v1::PrepareRequest& request,
-                                               std::string_view caller);
-  // The package of an initiated transfer: the person's source-scheme entries up to
-  // `initiated_index`, proved against `checkpoint` (of size `tree_size`).
-  absl::StatusOr<v1::SignedMessage> MakePackage(const v1::TransferStatus& status,
-                                                int64_t initiated_index, int64_t tree_size,
-                                                const std::string& checkpoint);
-  // The package an initiated transfer's source sent (the same bytes: MakePackage is a function
-  // of the log up to the initiation, and Ed25519 signatures are deterministic).
-  absl::StatusOr<v1::SignedMessage> SentPackage(const v1::TransferRecord& record);
-  absl::Status ResolveSource(const std::string& transfer_id);
-  absl::Status RecordSourceEnd(v1::TransferRecord record, const v1::SignedMessage* receipt,
-                               std::string reason);
-  absl::Status CheckReceipt(const v1::TransferRecord& record, const v1::SignedMessage& receipt,
-                            v1::TransferFigures* figures) const;
-  // Shared.
-  absl::StatusOr<v1::TransferRecord> Load(std::string_view id, v1::TransferRole role) const;
-  // Synced unless the record only marks a step whose entry is already in the log.
-  absl::Status Save(const v1::TransferRecord& record);
-  // The record (and `package`, if given) of a step whose entry is appended next: unsynced when
-  // the store shares the ledger's write-ahead log, as that append's sync makes it durable too.
-  absl::Status SaveBeforeEntry(const v1::TransferRecord& record,
-                               const v1::SignedMessage* package = nullptr);
-  absl::Status SaveLogged(const v1::TransferRecord& record);
-  absl::Status RecoverRecord(v1::TransferRecord record);
-  absl::Status RecoverAppend(v1::TransferRecord* record);
-  PeerChannel* ChannelTo(std::string_view node_id);
-  absl::Status VerifierFor(std::string_view node_id, const crypto::Ed25519PublicKey** key,
-                           const crypto::NoteVerifier** verifier) const;
-  std::mutex& PersonLock(std::string_view person_id);
-  void NoteState(v1::TransferState from, v1::TransferState to);
+  // Finishes from the log the step of a record written with logged = false (transfers_recover.cc).
+  absl::Status RecoverRecord(const v1::TransferRecord& peek);
 
-  NodeContext node_;
-  std::map<std::string, Peer, std::less<>>* peers_;
   std::unique_ptr<PeerChannel> local_;
-  std::unique_ptr<std::array<std::mutex, 256>> person_locks_;
+  std::unique_ptr<TransferRecords> records_;
+  std::unique_ptr<TransferSource> source_;
+  std::unique_ptr<TransferDestination> destination_;
 
   std::mutex worker_mu_;
   std::condition_variable worker_cv_;

@@ -1,128 +1,336 @@
-// TransferManager, destination side: verifying the source's package, crediting, the receipt,
-// and answering the source's Resolve.
+// TransferDestination: starting a transfer, asking the source for its package, checking it,
+// crediting with the checked package, the receipt, voiding, and answering the source's Resolve.
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "ledger/domain/entry_body_validation.h"
 #include "ledger/domain/person_id.h"
 #include "ledger/domain/transfer_plan.h"
 #include "rpc/log.h"
+#include "rpc/metrics.h"
 #include "rpc/package_check.h"
 #include "rpc/proofs.h"
+#include "rpc/transfer_roles.h"
 #include "rpc/transfers.h"
 
 namespace pbl::rpc {
 
-absl::Status TransferManager::CreditOrReject(const std::string& transfer_id,
-                                             const v1::PrepareResponse& answer) {
-  PBL_ASSIGN_OR_RETURN(v1::TransferRecord peek, Load(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
-  std::lock_guard<std::mutex> lock(PersonLock(peek.status().person_id()));
-  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, Load(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
-  const v1::TransferStatus& s = record.status();
-  if (s.state() != v1::TRANSFER_STATE_REQUESTED || !record.logged()) return absl::OkStatus();
-  if (answer.has_voided_reason()) {
-    return RecordDestinationVoid(record, StrCat("the source refused: ", answer.voided_reason()),
-                                 false);
-  }
-  if (node_.now_ms() > s.deadline_unix_ms()) {
-    return RecordDestinationVoid(record, "the deadline passed before the package was credited",
-                                 true);
-  }
-  ledger::History history;
-  v1::TransferPackage package;
-  if (absl::Status bad = VerifyPackage(s, answer.package(), &package, &history); !bad.ok()) {
-    LogWarning("transfer_package_refused",
-               StrCat("transfer=", transfer_id, " reason=\"", ToStd(bad.message()), "\""));
-    return RecordDestinationVoid(record, StrCat("package refused: ", ToStd(bad.message())), true);
-  }
-  absl::StatusOr<v1::TransferFigures> figures = PlanWithPackage(s, std::move(history));
-  if (!figures.ok()) {
-    return RecordDestinationVoid(
-        record, StrCat("the rules refuse: ", ToStd(figures.status().message())), true);
-  }
-  if (figures->SerializeAsString() != package.figures().SerializeAsString()) {
-    return RecordDestinationVoid(
-        record, "the source's figures differ from what the rules give for its entries", true);
-  }
-  return Credit(std::move(record), answer.package(), *figures, package);
+namespace {
+
+constexpr v1::TransferRole kRole = v1::TRANSFER_ROLE_DESTINATION;
+
+std::string NewTransferId(std::string_view node_id, int64_t now_ms) {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}());
+  std::lock_guard<std::mutex> lock(mu);
+  char suffix[17];
+  std::snprintf(suffix, sizeof(suffix), "%016llx", static_cast<unsigned long long>(rng()));
+  return StrCat(node_id, "-", now_ms, "-", std::string_view(suffix, 8));
 }
 
-absl::Status TransferManager::VerifyPackage(const v1::TransferStatus& s,
-                                            const v1::SignedMessage& signed_package,
-                                            v1::TransferPackage* package,
-                                            ledger::History* history) const {
-  const crypto::Ed25519PublicKey* key = nullptr;
-  const crypto::NoteVerifier* verifier = nullptr;
-  PBL_RETURN_IF_ERROR(VerifierFor(s.source_node_id(), &key, &verifier));
-  PBL_ASSIGN_OR_RETURN(CheckedPackage checked,
-                       CheckTransferPackage(s, *key, *verifier, signed_package));
-  *package = std::move(checked.package);
-  *history = std::move(checked.history);
+// The source node and scheme of a start request, checked against the configuration.
+absl::Status CheckSource(const NodeConfig& config, const v1::StartTransferRequest& r) {
+  const bool local = r.source_node_id() == config.node_id;
+  const auto peer = std::find_if(config.peers.begin(), config.peers.end(),
+                                 [&](const PeerConfig& p) { return p.id == r.source_node_id(); });
+  if (!local && peer == config.peers.end()) {
+    return absl::InvalidArgumentError(
+        StrCat("source_node_id \"", r.source_node_id(), "\" is neither this node nor a peer"));
+  }
+  const std::vector<std::string>& source_schemes = local ? config.schemes : peer->schemes;
+  if ((local || !source_schemes.empty()) &&
+      std::find(source_schemes.begin(), source_schemes.end(), r.source_scheme_id()) ==
+          source_schemes.end()) {
+    return absl::InvalidArgumentError(StrCat("source_scheme_id ", r.source_scheme_id(),
+                                             " is not hosted by node ", r.source_node_id()));
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::TransferFigures> TransferManager::PlanWithPackage(const v1::TransferStatus& s,
-                                                                     ledger::History package) {
+// The checks of a start request that need no state; fills `status` (its state is the table's).
+absl::Status CheckStart(const NodeConfig& config, const v1::StartTransferRequest& r, int64_t now_ms,
+                        v1::TransferStatus* status) {
+  PBL_RETURN_IF_ERROR(ledger::ValidatePersonId(r.person_id()));
+  if (!r.transfer_id().empty()) PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(r.transfer_id()));
+  PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.source_scheme_id()).status());
+  PBL_RETURN_IF_ERROR(ledger::ParseSchemeId(r.destination_scheme_id()).status());
+  if (!HostsScheme(config, r.destination_scheme_id())) {
+    return absl::InvalidArgumentError(
+        StrCat("destination_scheme_id ", r.destination_scheme_id(), " is not hosted by this node"));
+  }
+  PBL_RETURN_IF_ERROR(CheckSource(config, r));
+  const std::string date =
+      r.date().empty() ? ledger::FormatDate(ledger::DateFromUnixMs(now_ms)) : r.date();
+  PBL_RETURN_IF_ERROR(ledger::ParseDate(date, "date").status());
+  v1::TransferTerms& t = *status->mutable_terms();
+  t.set_transfer_id(r.transfer_id().empty() ? NewTransferId(config.node_id, now_ms)
+                                            : r.transfer_id());
+  t.set_person_id(r.person_id());
+  t.set_source_node_id(r.source_node_id());
+  t.set_source_scheme_id(r.source_scheme_id());
+  t.set_destination_node_id(config.node_id);
+  t.set_destination_scheme_id(r.destination_scheme_id());
+  t.set_date(date);
+  t.set_officially_approved(r.officially_approved());
+  t.set_deadline_unix_ms(now_ms + int64_t{config.transfer_deadline_seconds} * 1000);
+  status->set_role(kRole);
+  status->set_updated_unix_ms(now_ms);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+v1::Entry RequestedEntry(const v1::TransferStatus& s) {
+  v1::Entry e;
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().destination_scheme_id());
+  v1::TransferRequested* t = e.mutable_transfer_requested();
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_source_node_id(s.terms().source_node_id());
+  t->set_source_scheme_id(s.terms().source_scheme_id());
+  t->set_destination_node_id(s.terms().destination_node_id());
+  t->set_destination_scheme_id(s.terms().destination_scheme_id());
+  t->set_date(s.terms().date());
+  t->set_officially_approved(s.terms().officially_approved());
+  t->set_deadline_unix_ms(s.terms().deadline_unix_ms());
+  return e;
+}
+
+v1::PrepareRequest PrepareFor(const v1::TransferStatus& s) {
+  v1::PrepareRequest prepare;
+  *prepare.mutable_terms() = s.terms();
+  return prepare;
+}
+
+absl::StatusOr<v1::TransferStatus> TransferDestination::Start(
+    const v1::StartTransferRequest& request, int64_t wait_until_ms) {
+  v1::TransferStatus status;
+  PBL_RETURN_IF_ERROR(CheckStart(*node_.config, request, node_.now_ms(), &status));
+  const std::string id = status.terms().transfer_id();
+  PBL_RETURN_IF_ERROR(Request(status));
+  if (const absl::Status s = Advance(id); !s.ok()) {
+    LogInfo("transfer_retry_later",
+            StrCat("transfer=", id, " reason=\"", ToStd(s.message()), "\""));
+  }
+  for (;;) {
+    PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, records_.Load(id, kRole));
+    if (IsTerminal(record.status().state()) || node_.now_ms() >= wait_until_ms) {
+      return record.status();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+absl::Status TransferDestination::Request(const v1::TransferStatus& status) {
+  PBL_ASSIGN_OR_RETURN(
+      HeldRecord held,
+      records_.HoldForPerson(status.terms().person_id(), status.terms().transfer_id(), kRole));
+  if (held.exists()) {
+    if (held.record.status().terms().person_id() != status.terms().person_id()) {
+      return absl::AlreadyExistsError(
+          StrCat("transfer ", status.terms().transfer_id(), " exists for another person"));
+    }
+    return records_.Apply(held, TransferEvent::kStart).status();  // a repeat
+  }
+  PBL_ASSIGN_OR_RETURN(const ledger::History history,
+                       ReadHistory(node_, status.terms().person_id(), ""));
+  PBL_ASSIGN_OR_RETURN(
+      const ledger::Entitlement mine,
+      ledger::ComputeEntitlement(*node_.rules, status.terms().person_id(), history,
+                                 *ledger::ParseSchemeId(status.terms().destination_scheme_id()),
+                                 *ledger::ParseDate(status.terms().date())));
+  if (!mine.pending_transfer_id.empty()) {
+    return absl::FailedPreconditionError(StrCat("transfer ", mine.pending_transfer_id,
+                                                " is already pending for this person in ",
+                                                status.terms().destination_scheme_id()));
+  }
+  *held.record.mutable_status() = status;
+  PBL_ASSIGN_OR_RETURN(const TransferTransition start, records_.Apply(held, TransferEvent::kStart));
+  PBL_RETURN_IF_ERROR(records_.RecordStep(held, start, RequestedEntry(status)).status());
+  LogInfo("transfer_requested", StrCat("transfer=", status.terms().transfer_id(), " person=",
+                                       ledger::MaskPersonId(status.terms().person_id())));
+  return absl::OkStatus();
+}
+
+absl::Status TransferDestination::Advance(const std::string& transfer_id) {
+  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record, records_.Load(transfer_id, kRole));
+  const v1::TransferStatus& s = record.status();
+  PeerChannel* source = records_.ChannelTo(s.terms().source_node_id());
+  if (source == nullptr) return absl::FailedPreconditionError("source node is not a peer");
+  // Waiting for the package: ask for it, or void past the deadline.
+  if (record.logged() && TransferEventMoves(s.state(), TransferEvent::kPackageCredited)) {
+    if (node_.now_ms() > s.terms().deadline_unix_ms()) {
+      PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(transfer_id, kRole));
+      if (TransferEventMoves(held.state(), TransferEvent::kDeadlinePassed)) {
+        PBL_RETURN_IF_ERROR(
+            RecordVoid(held, TransferEvent::kDeadlinePassed,
+                       "the deadline passed before the source's package was credited", true));
+      }
+    } else {
+      PBL_ASSIGN_OR_RETURN(const v1::PrepareResponse answer, source->Prepare(PrepareFor(s)));
+      PBL_RETURN_IF_ERROR(CreditOrReject(transfer_id, answer));
+    }
+    PBL_ASSIGN_OR_RETURN(record, records_.Load(transfer_id, kRole));
+  }
+  if (record.abort_pending()) return TellSourceVoided(record, *source);
+  if (record.logged() && TransferEventMoves(s.state(), TransferEvent::kReceiptTaken)) {
+    return CommitCredited(record, *source);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TransferDestination::TellSourceVoided(const v1::TransferRecord& record,
+                                                   PeerChannel& source) {
+  // Tell the source, so that it releases the account before its deadline.
+  const std::string& id = record.status().terms().transfer_id();
+  v1::AbortRequest abort;
+  abort.set_transfer_id(id);
+  abort.set_reason(record.status().reason());
+  PBL_RETURN_IF_ERROR(source.Abort(abort));
+  PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(id, kRole));
+  PBL_RETURN_IF_ERROR(records_.Apply(held, TransferEvent::kAbortDelivered).status());
+  held.record.set_abort_pending(false);
+  return records_.SaveLogged(held);
+}
+
+absl::Status TransferDestination::CommitCredited(const v1::TransferRecord& record,
+                                                 PeerChannel& source) {
+  const std::string& id = record.status().terms().transfer_id();
+  v1::CommitRequest commit;
+  commit.set_transfer_id(id);
+  *commit.mutable_receipt() = record.receipt();
+  PBL_RETURN_IF_ERROR(source.Commit(commit).status());
+  PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(id, kRole));
+  if (!TransferEventMoves(held.state(), TransferEvent::kReceiptTaken)) return absl::OkStatus();
+  const v1::TransferState from = held.state();
+  PBL_RETURN_IF_ERROR(records_.Apply(held, TransferEvent::kReceiptTaken).status());
+  held.status().set_updated_unix_ms(node_.now_ms());
+  PBL_RETURN_IF_ERROR(records_.SaveLogged(held));
+  if (node_.metrics != nullptr) node_.metrics->TransferState(from, held.state());
+  LogInfo("transfer_completed", StrCat("transfer=", id));
+  return absl::OkStatus();
+}
+
+absl::Status TransferDestination::RecordVoid(HeldRecord& held, TransferEvent event,
+                                             std::string reason, bool tell_source) {
+  PBL_ASSIGN_OR_RETURN(const TransferTransition transition, records_.Apply(held, event));
+  held.status().set_reason(reason);
+  held.status().set_updated_unix_ms(node_.now_ms());
+  held.record.set_abort_pending(tell_source);
+  PBL_RETURN_IF_ERROR(
+      records_.RecordStep(held, transition, VoidedEntry(held.record.status(), false)).status());
+  LogInfo("transfer_voided", StrCat("transfer=", held.record.status().terms().transfer_id(),
+                                    " role=destination", " reason=\"", reason, "\""));
+  return absl::OkStatus();
+}
+
+absl::Status TransferDestination::CreditOrReject(const std::string& transfer_id,
+                                                 const v1::PrepareResponse& answer) {
+  PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(transfer_id, kRole));
+  if (!held.record.logged() || !TransferEventMoves(held.state(), TransferEvent::kPackageCredited)) {
+    return absl::OkStatus();  // another caller moved it on
+  }
+  const v1::TransferStatus s = held.record.status();
+  if (answer.has_voided_reason()) {
+    return RecordVoid(held, TransferEvent::kSourceRefused,
+                      StrCat("the source refused: ", answer.voided_reason()), false);
+  }
+  if (node_.now_ms() > s.terms().deadline_unix_ms()) {
+    return RecordVoid(held, TransferEvent::kDeadlinePassed,
+                      "the deadline passed before the package was credited", true);
+  }
+  absl::StatusOr<CheckedPackage> checked = CheckPackage(s, answer.package());
+  if (!checked.ok()) {
+    LogWarning("transfer_package_refused", StrCat("transfer=", transfer_id, " reason=\"",
+                                                  ToStd(checked.status().message()), "\""));
+    return RecordVoid(held, TransferEvent::kPackageRefused,
+                      StrCat("package refused: ", ToStd(checked.status().message())), true);
+  }
+  absl::StatusOr<v1::TransferFigures> figures = PlanWithPackage(s, std::move(checked->history));
+  if (!figures.ok()) {
+    return RecordVoid(held, TransferEvent::kPackageRefused,
+                      StrCat("the rules refuse: ", ToStd(figures.status().message())), true);
+  }
+  if (figures->SerializeAsString() != checked->package.figures().SerializeAsString()) {
+    return RecordVoid(held, TransferEvent::kPackageRefused,
+                      "the source's figures differ from what the rules give for its entries", true);
+  }
+  return Credit(held, answer.package(), *figures, *checked);
+}
+
+absl::StatusOr<CheckedPackage> TransferDestination::CheckPackage(
+    const v1::TransferStatus& s, const v1::SignedMessage& signed_package) const {
+  const crypto::Ed25519PublicKey* key = nullptr;
+  const crypto::NoteVerifier* verifier = nullptr;
+  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.terms().source_node_id(), &key, &verifier));
+  return CheckTransferPackage(s, *key, *verifier, signed_package);
+}
+
+absl::StatusOr<v1::TransferFigures> TransferDestination::PlanWithPackage(
+    const v1::TransferStatus& s, ledger::History package) {
   // The destination's own entries of the person, but not those of the source scheme (a
   // transfer within this node: the package holds them).
-  PBL_ASSIGN_OR_RETURN(ledger::History own, ReadHistory(node_, s.person_id(), ""));
+  PBL_ASSIGN_OR_RETURN(ledger::History own, ReadHistory(node_, s.terms().person_id(), ""));
   ledger::History history;
   for (ledger::HistoryEntry& h : own) {
-    if (h.entry.scheme_id() != s.source_scheme_id()) history.push_back(std::move(h));
+    if (h.entry.scheme_id() != s.terms().source_scheme_id()) history.push_back(std::move(h));
   }
   for (ledger::HistoryEntry& h : package) history.push_back(std::move(h));
   ledger::TransferRequest request;
-  request.source = *ledger::ParseSchemeId(s.source_scheme_id());
-  request.destination = *ledger::ParseSchemeId(s.destination_scheme_id());
-  PBL_ASSIGN_OR_RETURN(request.date, ledger::ParseDate(s.date()));
-  request.officially_approved = s.officially_approved();
-  request.transfer_id = s.transfer_id();
-  return ledger::PlanTransfer(*node_.rules, s.person_id(), history, request);
+  request.source = *ledger::ParseSchemeId(s.terms().source_scheme_id());
+  request.destination = *ledger::ParseSchemeId(s.terms().destination_scheme_id());
+  PBL_ASSIGN_OR_RETURN(request.date, ledger::ParseDate(s.terms().date()));
+  request.officially_approved = s.terms().officially_approved();
+  request.transfer_id = s.terms().transfer_id();
+  return ledger::PlanTransfer(*node_.rules, s.terms().person_id(), history, request);
 }
 
-absl::Status TransferManager::Credit(v1::TransferRecord record,
-                                     const v1::SignedMessage& signed_package,
-                                     const v1::TransferFigures& figures,
-                                     const v1::TransferPackage& package) {
-  *record.mutable_status()->mutable_figures() = figures;
-  record.mutable_status()->set_state(v1::TRANSFER_STATE_CREDITED);
-  record.mutable_status()->set_updated_unix_ms(node_.now_ms());
-  record.set_logged(false);
-  PBL_RETURN_IF_ERROR(SaveBeforeEntry(record, &signed_package));
-  const v1::TransferStatus& s = record.status();
+absl::Status TransferDestination::Credit(HeldRecord& held, const v1::SignedMessage& signed_package,
+                                         const v1::TransferFigures& figures,
+                                         const CheckedPackage& checked) {
+  PBL_ASSIGN_OR_RETURN(const TransferTransition transition,
+                       records_.Apply(held, TransferEvent::kPackageCredited));
+  *held.status().mutable_figures() = figures;
+  held.status().set_updated_unix_ms(node_.now_ms());
+  const v1::TransferStatus s = held.record.status();
   v1::Entry e;
-  e.set_person_id(s.person_id());
-  e.set_scheme_id(s.destination_scheme_id());
+  e.set_person_id(s.terms().person_id());
+  e.set_scheme_id(s.terms().destination_scheme_id());
   v1::TransferIn* in = e.mutable_transfer_in();
-  in->set_transfer_id(s.transfer_id());
-  in->set_source_node_id(s.source_node_id());
-  in->set_source_scheme_id(s.source_scheme_id());
-  in->set_date(s.date());
+  in->set_transfer_id(s.terms().transfer_id());
+  in->set_source_node_id(s.terms().source_node_id());
+  in->set_source_scheme_id(s.terms().source_scheme_id());
+  in->set_date(s.terms().date());
   *in->mutable_figures() = figures;
-  PBL_ASSIGN_OR_RETURN(const crypto::Checkpoint source_checkpoint,
-                       crypto::ParseCheckpoint(crypto::ParseNote(package.checkpoint())->text));
-  in->set_source_tree_size(static_cast<uint64_t>(source_checkpoint.size));
+  // The checkpoint the package's proofs were checked against, as the check opened it.
+  in->set_source_tree_size(static_cast<uint64_t>(checked.checkpoint.size));
   in->set_source_root_hash(
-      std::string(source_checkpoint.root.begin(), source_checkpoint.root.end()));
-  in->set_source_entry_count(static_cast<uint32_t>(package.entries_size()));
-  PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended, AppendEntry(node_, std::move(e)));
-  PBL_ASSIGN_OR_RETURN(*record.mutable_receipt(),
-                       MakeReceipt(s, figures, appended.first_index, appended));
-  record.set_logged(true);
-  record.set_end_index(static_cast<uint64_t>(appended.first_index));
-  PBL_RETURN_IF_ERROR(SaveLogged(record));
-  NoteState(v1::TRANSFER_STATE_REQUESTED, v1::TRANSFER_STATE_CREDITED);
-  LogInfo("transfer_credited",
-          StrCat("transfer=", s.transfer_id(), " person=", ledger::MaskPersonId(s.person_id()),
-                 " index=", appended.first_index));
+      std::string(checked.checkpoint.root.begin(), checked.checkpoint.root.end()));
+  in->set_source_entry_count(static_cast<uint32_t>(checked.package.entries_size()));
+  const auto receipt = [&](const ledger::AppendResult& appended,
+                           v1::TransferRecord& record) -> absl::Status {
+    PBL_ASSIGN_OR_RETURN(*record.mutable_receipt(),
+                         MakeReceipt(s, figures, appended.first_index, appended));
+    return absl::OkStatus();
+  };
+  PBL_ASSIGN_OR_RETURN(
+      const ledger::AppendResult appended,
+      records_.RecordStep(held, transition, std::move(e), &signed_package, receipt));
+  LogInfo("transfer_credited", StrCat("transfer=", s.terms().transfer_id(),
+                                      " person=", ledger::MaskPersonId(s.terms().person_id()),
+                                      " index=", appended.first_index));
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SignedMessage> TransferManager::MakeReceipt(const v1::TransferStatus& s,
-                                                               const v1::TransferFigures& figures,
-                                                               int64_t transfer_in_index,
-                                                               const ledger::AppendResult& head) {
+absl::StatusOr<v1::SignedMessage> TransferDestination::MakeReceipt(
+    const v1::TransferStatus& s, const v1::TransferFigures& figures, int64_t transfer_in_index,
+    const ledger::AppendResult& head) {
   v1::TransferReceipt receipt;
-  receipt.set_transfer_id(s.transfer_id());
+  receipt.set_transfer_id(s.terms().transfer_id());
   receipt.set_destination_node_id(node_.config->node_id);
   *receipt.mutable_figures() = figures;
   receipt.set_checkpoint(head.checkpoint);
@@ -133,47 +341,43 @@ absl::StatusOr<v1::SignedMessage> TransferManager::MakeReceipt(const v1::Transfe
   return SignMessage(*node_.key, kReceiptContext, receipt.SerializeAsString());
 }
 
-absl::StatusOr<v1::ResolveResponse> TransferManager::HandleResolve(
+absl::StatusOr<v1::ResolveResponse> TransferDestination::HandleResolve(
     const v1::ResolveRequest& request, std::string_view caller) {
   PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(request.transfer_id()));
   v1::ResolveResponse response;
-  absl::StatusOr<v1::TransferRecord> peek =
-      Load(request.transfer_id(), v1::TRANSFER_ROLE_DESTINATION);
-  if (absl::IsNotFound(peek.status())) {
+  absl::StatusOr<HeldRecord> held = records_.Hold(request.transfer_id(), kRole);
+  if (absl::IsNotFound(held.status())) {
     // Never requested here (or the request was lost): a tombstone makes sure it never will be.
-    v1::TransferRecord tombstone;
-    tombstone.mutable_status()->set_transfer_id(request.transfer_id());
-    tombstone.mutable_status()->set_role(v1::TRANSFER_ROLE_DESTINATION);
-    tombstone.mutable_status()->set_state(v1::TRANSFER_STATE_VOIDED);
-    tombstone.mutable_status()->set_source_node_id(std::string(caller));
-    tombstone.mutable_status()->set_reason("unknown at the destination when the source asked");
-    tombstone.set_logged(true);
-    PBL_RETURN_IF_ERROR(Save(tombstone));
-    response.set_voided_reason(tombstone.status().reason());
+    HeldRecord tombstone;
+    tombstone.status().mutable_terms()->set_transfer_id(request.transfer_id());
+    tombstone.status().set_role(kRole);
+    PBL_RETURN_IF_ERROR(records_.Apply(tombstone, TransferEvent::kResolveAsked).status());
+    tombstone.status().mutable_terms()->set_source_node_id(std::string(caller));
+    tombstone.status().set_reason("unknown at the destination when the source asked");
+    tombstone.record.set_logged(true);
+    PBL_RETURN_IF_ERROR(records_.Save(tombstone));
+    response.set_voided_reason(tombstone.record.status().reason());
     return response;
   }
-  PBL_RETURN_IF_ERROR(peek.status());
-  if (peek->status().source_node_id() != caller) {
+  PBL_RETURN_IF_ERROR(held.status());
+  if (held->record.status().terms().source_node_id() != caller) {
     return absl::PermissionDeniedError("only the transfer's source may resolve it");
   }
-  std::lock_guard<std::mutex> lock(PersonLock(peek->status().person_id()));
-  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record,
-                       Load(request.transfer_id(), v1::TRANSFER_ROLE_DESTINATION));
-  if (!record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
-  switch (record.status().state()) {
-    case v1::TRANSFER_STATE_REQUESTED:
-      PBL_RETURN_IF_ERROR(RecordDestinationVoid(
-          record, "the source asked after the deadline; never credited", false));
-      response.set_voided_reason("the source asked after the deadline; never credited");
-      return response;
-    case v1::TRANSFER_STATE_CREDITED:
-    case v1::TRANSFER_STATE_COMPLETED:
-      *response.mutable_receipt() = record.receipt();
-      return response;
-    default:
-      response.set_voided_reason(record.status().reason());
-      return response;
+  if (!held->record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
+  if (TransferEventMoves(held->state(), TransferEvent::kResolveAsked)) {
+    const std::string reason = "the source asked after the deadline; never credited";
+    PBL_RETURN_IF_ERROR(RecordVoid(*held, TransferEvent::kResolveAsked, reason, false));
+    response.set_voided_reason(reason);
+    return response;
   }
+  PBL_RETURN_IF_ERROR(records_.Apply(*held, TransferEvent::kResolveAsked).status());  // a repeat
+  // Credited (and perhaps completed): the receipt; voided: why.
+  if (held->record.has_receipt()) {
+    *response.mutable_receipt() = held->record.receipt();
+  } else {
+    response.set_voided_reason(held->record.status().reason());
+  }
+  return response;
 }
 
 }  // namespace pbl::rpc

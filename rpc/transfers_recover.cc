@@ -1,9 +1,11 @@
 // TransferManager: finishing, from the log, the steps a crash interrupted. A record with
 // logged = false was written just before its step's log entry; the log says whether the entry
 // made it.
+#include "crypto/base/check.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "rpc/log.h"
+#include "rpc/transfer_roles.h"
 #include "rpc/transfers.h"
 
 namespace pbl::rpc {
@@ -29,7 +31,7 @@ const ledger::HistoryEntry* LastTransferEntry(const ledger::History& history, st
 
 absl::Status TransferManager::Recover() {
   std::vector<v1::TransferRecord> unfinished;
-  PBL_RETURN_IF_ERROR(node_.transfers->ForEach([&](const v1::TransferRecord& r) {
+  PBL_RETURN_IF_ERROR(records_->node().transfers->ForEach([&](const v1::TransferRecord& r) {
     if (!r.logged()) unfinished.push_back(r);
     return true;
   }));
@@ -40,87 +42,78 @@ absl::Status TransferManager::Recover() {
   return absl::OkStatus();
 }
 
-absl::Status TransferManager::RecoverRecord(v1::TransferRecord peek) {
-  std::lock_guard<std::mutex> lock(PersonLock(peek.status().person_id()));
-  PBL_ASSIGN_OR_RETURN(v1::TransferRecord record,
-                       Load(peek.status().transfer_id(), peek.status().role()));
-  if (record.logged()) return absl::OkStatus();
-  v1::TransferStatus& s = *record.mutable_status();
-  const bool destination = s.role() == v1::TRANSFER_ROLE_DESTINATION;
-  PBL_ASSIGN_OR_RETURN(const ledger::History history,
-                       ReadHistory(node_, s.person_id(),
-                                   destination ? s.destination_scheme_id() : s.source_scheme_id()));
-  const ledger::HistoryEntry* last = LastTransferEntry(history, s.transfer_id());
-  const ledger::LogHead head = node_.ledger->Head();
-  ledger::AppendResult at_head;
-  at_head.tree_size = head.size;
-  at_head.checkpoint = head.checkpoint;
-  std::optional<v1::Entry> append;  // the step's entry, when the crash came before it
-  switch (s.state()) {
-    case v1::TRANSFER_STATE_REQUESTED:            // destination
-      if (last == nullptr) append = v1::Entry();  // filled below
-      break;
-    case v1::TRANSFER_STATE_CREDITED:  // destination
-      if (last != nullptr && last->entry.has_transfer_in()) {
-        PBL_ASSIGN_OR_RETURN(
-            *record.mutable_receipt(),
-            MakeReceipt(s, s.figures(), static_cast<int64_t>(last->index), at_head));
-        record.set_end_index(last->index);
-      } else {
-        s.set_state(v1::TRANSFER_STATE_REQUESTED);  // credit again from the source's package
-      }
-      break;
-    case v1::TRANSFER_STATE_INITIATED:  // source
-      if (last != nullptr && last->entry.has_transfer_initiated()) {
-        // The package is made when asked (SentPackage), covering the log up to its head now.
-        record.set_initiated_index(last->index);
-        record.set_initiated_tree_size(static_cast<uint64_t>(head.size));
-      } else {
-        // Nothing was promised: the destination will be told it is void.
-        s.set_state(v1::TRANSFER_STATE_VOIDED);
-        s.set_reason("the source crashed before recording the initiation");
-      }
-      break;
-    case v1::TRANSFER_STATE_COMPLETED:  // source
-      if (last == nullptr || !last->entry.has_transfer_out()) append = v1::Entry();
-      break;
-    case v1::TRANSFER_STATE_VOIDED:
-      if (last != nullptr && !last->entry.has_transfer_voided()) append = v1::Entry();
-      break;
+namespace {
+
+// The entry a lost step appends again.
+v1::Entry RedoneEntry(TransferEntry kind, const v1::TransferStatus& s) {
+  switch (kind) {
+    case TransferEntry::kRequested:
+      return RequestedEntry(s);
+    case TransferEntry::kOut:
+      return OutEntry(s);
+    case TransferEntry::kVoided:
+      return VoidedEntry(s, s.role() == v1::TRANSFER_ROLE_SOURCE);
     default:
-      return absl::DataLossError(StrCat("transfer ", s.transfer_id(), " has no state"));
+      PBL_CHECK(false, "recovery redoes only a requested, out or voided step");
   }
-  if (append) {
-    PBL_RETURN_IF_ERROR(RecoverAppend(&record));
-  } else if (last != nullptr && s.state() != v1::TRANSFER_STATE_INITIATED &&
-             s.state() != v1::TRANSFER_STATE_REQUESTED) {
-    record.set_end_index(last->index);
-  }
-  record.set_logged(true);
-  LogInfo("transfer_recovered",
-          StrCat("transfer=", s.transfer_id(), " state=", v1::TransferState_Name(s.state())));
-  return Save(record);
+  return v1::Entry();
 }
 
-absl::Status TransferManager::RecoverAppend(v1::TransferRecord* record) {
-  const v1::TransferStatus& s = record->status();
-  v1::Entry entry;
-  switch (s.state()) {
-    case v1::TRANSFER_STATE_REQUESTED:
-      entry = RequestedEntry(s);
-      break;
-    case v1::TRANSFER_STATE_COMPLETED:
-      entry = OutEntry(s);
-      break;
-    default:
-      entry = VoidedEntry(s, s.role() == v1::TRANSFER_ROLE_SOURCE);
-      break;
+}  // namespace
+
+absl::Status TransferManager::RecoverRecord(const v1::TransferRecord& peek) {
+  PBL_ASSIGN_OR_RETURN(HeldRecord held,
+                       records_->Hold(peek.status().terms().transfer_id(), peek.status().role()));
+  if (held.record.logged()) return absl::OkStatus();
+  const NodeContext& node = records_->node();
+  v1::TransferStatus& s = held.status();
+  const v1::TransferState was = s.state();
+  const bool destination = s.role() == v1::TRANSFER_ROLE_DESTINATION;
+  PBL_ASSIGN_OR_RETURN(
+      const ledger::History history,
+      ReadHistory(node, s.terms().person_id(),
+                  destination ? s.terms().destination_scheme_id() : s.terms().source_scheme_id()));
+  const ledger::HistoryEntry* last = LastTransferEntry(history, s.terms().transfer_id());
+  const TransferEntry last_kind =
+      last == nullptr ? TransferEntry::kNone : TransferEntryOf(last->entry);
+  const bool logged = StepInLog(was, last_kind);
+  PBL_ASSIGN_OR_RETURN(
+      const TransferTransition transition,
+      records_->Apply(held, logged ? TransferEvent::kStepLogged : TransferEvent::kStepLost));
+  const ledger::LogHead head = node.ledger->Head();
+  if (logged && last_kind == TransferEntry::kIn) {  // credited: the receipt is made again
+    ledger::AppendResult at_head;
+    at_head.tree_size = head.size;
+    at_head.checkpoint = head.checkpoint;
+    PBL_ASSIGN_OR_RETURN(
+        *held.record.mutable_receipt(),
+        destination_->MakeReceipt(s, s.figures(), static_cast<int64_t>(last->index), at_head));
   }
-  PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended, AppendEntry(node_, std::move(entry)));
-  if (s.state() != v1::TRANSFER_STATE_REQUESTED) {
-    record->set_end_index(static_cast<uint64_t>(appended.first_index));
+  if (logged && last_kind == TransferEntry::kInitiated) {
+    // The package is made when asked (SentPackage), covering the log up to its head now.
+    held.record.set_initiated_index(last->index);
+    held.record.set_initiated_tree_size(static_cast<uint64_t>(head.size));
   }
-  return absl::OkStatus();
+  if (logged && (last_kind == TransferEntry::kIn || last_kind == TransferEntry::kOut ||
+                 last_kind == TransferEntry::kVoided)) {
+    held.record.set_end_index(last->index);  // the entry that ended the transfer on this side
+  }
+  if (!logged && was == v1::TRANSFER_STATE_INITIATED) {
+    s.set_reason("the source crashed before recording the initiation");  // nothing was promised
+  }
+  if (transition.entry != TransferEntry::kNone) {
+    PBL_CHECK(transition.entry != TransferEntry::kOut || !destination,
+              "only a source records transfer_out");
+    PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended,
+                         AppendEntry(node, RedoneEntry(transition.entry, s)));
+    if (transition.entry != TransferEntry::kRequested) {
+      held.record.set_end_index(static_cast<uint64_t>(appended.first_index));
+    }
+  }
+  held.record.set_logged(true);
+  LogInfo("transfer_recovered", StrCat("transfer=", s.terms().transfer_id(),
+                                       " state=", v1::TransferState_Name(s.state())));
+  return records_->Save(held);
 }
 
 }  // namespace pbl::rpc

@@ -330,7 +330,7 @@ TEST_F(AuditTransfersTest, ATransferPendingPastItsDeadlineIsAFinding) {
   ASSERT_EQ(at_source->state(), v1::TRANSFER_STATE_INITIATED);
   cluster.process(kAnhui).Kill();
   const auto deadline = std::chrono::system_clock::time_point(
-      std::chrono::milliseconds(requested.deadline_unix_ms()));
+      std::chrono::milliseconds(requested.terms().deadline_unix_ms()));
   std::this_thread::sleep_until(deadline + std::chrono::milliseconds(500));
 
   const std::filesystem::path dir = FreshTestDir("audit");

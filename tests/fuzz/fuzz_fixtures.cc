@@ -119,15 +119,15 @@ v1::TransferFigures PlanFigures(const FuzzWorld& w) {
 
 v1::TransferPackage PackageFields(const v1::TransferStatus& s) {
   v1::TransferPackage p;
-  p.set_transfer_id(s.transfer_id());
-  p.set_source_node_id(s.source_node_id());
-  p.set_destination_node_id(s.destination_node_id());
-  p.set_person_id(s.person_id());
-  p.set_source_scheme_id(s.source_scheme_id());
-  p.set_destination_scheme_id(s.destination_scheme_id());
-  p.set_date(s.date());
-  p.set_officially_approved(s.officially_approved());
-  p.set_deadline_unix_ms(s.deadline_unix_ms());
+  p.mutable_terms()->set_transfer_id(s.terms().transfer_id());
+  p.mutable_terms()->set_source_node_id(s.terms().source_node_id());
+  p.mutable_terms()->set_destination_node_id(s.terms().destination_node_id());
+  p.mutable_terms()->set_person_id(s.terms().person_id());
+  p.mutable_terms()->set_source_scheme_id(s.terms().source_scheme_id());
+  p.mutable_terms()->set_destination_scheme_id(s.terms().destination_scheme_id());
+  p.mutable_terms()->set_date(s.terms().date());
+  p.mutable_terms()->set_officially_approved(s.terms().officially_approved());
+  p.mutable_terms()->set_deadline_unix_ms(s.terms().deadline_unix_ms());
   *p.mutable_figures() = s.figures();
   return p;
 }
@@ -152,13 +152,13 @@ void Credit(FuzzWorld* w) {
               Contribution(OtherPersonId(40), kDestinationScheme, "2024-05", 900'000));
   AppendEntry(&w->destination_log, rpc::RequestedEntry(s));
   v1::Entry in;
-  in.set_person_id(s.person_id());
-  in.set_scheme_id(s.destination_scheme_id());
+  in.set_person_id(s.terms().person_id());
+  in.set_scheme_id(s.terms().destination_scheme_id());
   v1::TransferIn* t = in.mutable_transfer_in();
-  t->set_transfer_id(s.transfer_id());
-  t->set_source_node_id(s.source_node_id());
-  t->set_source_scheme_id(s.source_scheme_id());
-  t->set_date(s.date());
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_source_node_id(s.terms().source_node_id());
+  t->set_source_scheme_id(s.terms().source_scheme_id());
+  t->set_date(s.terms().date());
   *t->mutable_figures() = figures;
   t->set_source_tree_size(static_cast<uint64_t>(w->source_log.size()));
   const crypto::Hash source_root = w->source_log.root();
@@ -166,8 +166,8 @@ void Credit(FuzzWorld* w) {
   t->set_source_entry_count(static_cast<uint32_t>(w->person_indexes.size()));
   const int64_t in_index = AppendEntry(&w->destination_log, in);
   v1::TransferReceipt receipt;
-  receipt.set_transfer_id(s.transfer_id());
-  receipt.set_destination_node_id(s.destination_node_id());
+  receipt.set_transfer_id(s.terms().transfer_id());
+  receipt.set_destination_node_id(s.terms().destination_node_id());
   *receipt.mutable_figures() = figures;
   receipt.set_checkpoint(w->destination_log.SignedCheckpoint());
   *receipt.mutable_transfer_in() = w->destination_log.Prove(in_index);
@@ -181,7 +181,7 @@ void Statements(FuzzWorld* w) {
   const v1::TransferStatus s = SourceStatus();
   w->person_indexes.push_back(AppendEntry(&w->source_log, rpc::OutEntry(s)));
   AppendEntry(&w->source_log, Contribution(OtherPersonId(41), kSourceScheme, "2024-06", 660'000));
-  w->statement.set_person_id(s.person_id());
+  w->statement.set_person_id(s.terms().person_id());
   w->statement.set_checkpoint(w->source_log.SignedCheckpoint());
   for (int64_t index : w->person_indexes) *w->statement.add_entries() = w->source_log.Prove(index);
 
@@ -261,16 +261,16 @@ std::string FuzzPersonId() { return MakePersonId("340104", "19800315", "051"); }
 
 v1::TransferStatus DestinationStatus() {
   v1::TransferStatus s;
-  s.set_transfer_id(std::string(kTransferId));
+  s.mutable_terms()->set_transfer_id(std::string(kTransferId));
   s.set_role(v1::TRANSFER_ROLE_DESTINATION);
   s.set_state(v1::TRANSFER_STATE_REQUESTED);
-  s.set_person_id(FuzzPersonId());
-  s.set_source_node_id(SourceNode().id());
-  s.set_source_scheme_id(std::string(kSourceScheme));
-  s.set_destination_node_id(DestinationNode().id());
-  s.set_destination_scheme_id(std::string(kDestinationScheme));
-  s.set_date(std::string(kTransferDate));
-  s.set_deadline_unix_ms(kDeadlineUnixMs);
+  s.mutable_terms()->set_person_id(FuzzPersonId());
+  s.mutable_terms()->set_source_node_id(SourceNode().id());
+  s.mutable_terms()->set_source_scheme_id(std::string(kSourceScheme));
+  s.mutable_terms()->set_destination_node_id(DestinationNode().id());
+  s.mutable_terms()->set_destination_scheme_id(std::string(kDestinationScheme));
+  s.mutable_terms()->set_date(std::string(kTransferDate));
+  s.mutable_terms()->set_deadline_unix_ms(kDeadlineUnixMs);
   return s;
 }
 

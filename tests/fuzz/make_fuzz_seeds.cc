@@ -158,7 +158,7 @@ void TransferSeeds(std::vector<Seed>* seeds) {
   *overdrawn.add_entries() = initiated;
   add("package-overdrawn-account-mode3", 6, overdrawn.SerializeAsString());
   v1::TransferPackage wrong_id = p;
-  wrong_id.set_transfer_id("t-fuzz-2");
+  wrong_id.mutable_terms()->set_transfer_id("t-fuzz-2");
   add("package-other-transfer-id-mode1", 2, wrong_id.SerializeAsString());
   v1::TransferReceipt r;
   PBL_FUZZ_CHECK(r.ParseFromString(w.receipt.body()), "the world's receipt parses");

@@ -79,12 +79,15 @@ std::string Resign(const std::string& note_text, const fuzz::FuzzNode& node) {
 // --- packages ---
 
 bool PackageMatchesRequest(const v1::TransferPackage& p, const v1::TransferStatus& s) {
-  return p.transfer_id() == s.transfer_id() && p.source_node_id() == s.source_node_id() &&
-         p.destination_node_id() == s.destination_node_id() && p.person_id() == s.person_id() &&
-         p.source_scheme_id() == s.source_scheme_id() &&
-         p.destination_scheme_id() == s.destination_scheme_id() && p.date() == s.date() &&
-         p.officially_approved() == s.officially_approved() &&
-         p.deadline_unix_ms() == s.deadline_unix_ms();
+  return p.terms().transfer_id() == s.terms().transfer_id() &&
+         p.terms().source_node_id() == s.terms().source_node_id() &&
+         p.terms().destination_node_id() == s.terms().destination_node_id() &&
+         p.terms().person_id() == s.terms().person_id() &&
+         p.terms().source_scheme_id() == s.terms().source_scheme_id() &&
+         p.terms().destination_scheme_id() == s.terms().destination_scheme_id() &&
+         p.terms().date() == s.terms().date() &&
+         p.terms().officially_approved() == s.terms().officially_approved() &&
+         p.terms().deadline_unix_ms() == s.terms().deadline_unix_ms();
 }
 
 // What the content rules accept, restated: the package's entries, in the order given.
@@ -93,11 +96,12 @@ bool PackageContentOk(const v1::TransferPackage& p, const v1::TransferStatus& s)
   v1::Entry e;
   for (const v1::ProvenEntry& proven : p.entries()) {
     if (!ledger::ValidateEntry(proven.entry()).ok() || !e.ParseFromString(proven.entry()) ||
-        e.person_id() != p.person_id() || e.scheme_id() != p.source_scheme_id()) {
+        e.person_id() != p.terms().person_id() || e.scheme_id() != p.terms().source_scheme_id()) {
       return false;
     }
   }
-  return e.has_transfer_initiated() && e.transfer_initiated().transfer_id() == p.transfer_id() &&
+  return e.has_transfer_initiated() &&
+         e.transfer_initiated().transfer_id() == p.terms().transfer_id() &&
          Same(e.transfer_initiated().figures(), p.figures());
 }
 
@@ -131,13 +135,13 @@ void CheckAcceptedPackage(const CheckedPackage& c, const v1::TransferStatus& s) 
     const ledger::HistoryEntry& h = c.history[i];
     PBL_FUZZ_CHECK(i == 0 || h.index > c.history[i - 1].index, "increasing log order");
     PBL_FUZZ_CHECK(h.index < static_cast<uint64_t>(c.checkpoint.size), "within the checkpoint");
-    PBL_FUZZ_CHECK(h.log == 1 && h.entry.person_id() == s.person_id() &&
-                       h.entry.scheme_id() == s.source_scheme_id(),
+    PBL_FUZZ_CHECK(h.log == 1 && h.entry.person_id() == s.terms().person_id() &&
+                       h.entry.scheme_id() == s.terms().source_scheme_id(),
                    "the person's entries in the source scheme");
   }
   const v1::Entry& last = c.history.back().entry;
   PBL_FUZZ_CHECK(last.has_transfer_initiated() &&
-                     last.transfer_initiated().transfer_id() == s.transfer_id() &&
+                     last.transfer_initiated().transfer_id() == s.terms().transfer_id() &&
                      Same(last.transfer_initiated().figures(), c.package.figures()),
                  "the package ends with this transfer's transfer_initiated and its figures");
 }
@@ -145,13 +149,13 @@ void CheckAcceptedPackage(const CheckedPackage& c, const v1::TransferStatus& s) 
 // What CreditOrReject does next: plan with the rules, then record transfer_in.
 void CheckPlan(const CheckedPackage& c, const v1::TransferStatus& s) {
   ledger::TransferRequest request;
-  request.source = *ledger::ParseSchemeId(s.source_scheme_id());
-  request.destination = *ledger::ParseSchemeId(s.destination_scheme_id());
-  request.date = *ledger::ParseDate(s.date());
-  request.officially_approved = s.officially_approved();
-  request.transfer_id = s.transfer_id();
+  request.source = *ledger::ParseSchemeId(s.terms().source_scheme_id());
+  request.destination = *ledger::ParseSchemeId(s.terms().destination_scheme_id());
+  request.date = *ledger::ParseDate(s.terms().date());
+  request.officially_approved = s.terms().officially_approved();
+  request.transfer_id = s.terms().transfer_id();
   absl::StatusOr<v1::TransferFigures> figures =
-      ledger::PlanTransfer(ledger::DefaultRules(), s.person_id(), c.history, request);
+      ledger::PlanTransfer(ledger::DefaultRules(), s.terms().person_id(), c.history, request);
   if (!figures.ok()) {
     PBL_FUZZ_CHECK(figures.status().code() == absl::StatusCode::kFailedPrecondition ||
                        figures.status().code() == absl::StatusCode::kInvalidArgument,
@@ -168,14 +172,14 @@ void CheckPlan(const CheckedPackage& c, const v1::TransferStatus& s) {
     PBL_FUZZ_CHECK(Same(*figures, genuine.figures()), "the genuine entries plan to their figures");
   }
   v1::Entry in;
-  in.set_person_id(s.person_id());
-  in.set_scheme_id(s.destination_scheme_id());
+  in.set_person_id(s.terms().person_id());
+  in.set_scheme_id(s.terms().destination_scheme_id());
   in.set_node_time_unix_ms(1'717'000'000'000);
   v1::TransferIn* t = in.mutable_transfer_in();
-  t->set_transfer_id(s.transfer_id());
-  t->set_source_node_id(s.source_node_id());
-  t->set_source_scheme_id(s.source_scheme_id());
-  t->set_date(s.date());
+  t->set_transfer_id(s.terms().transfer_id());
+  t->set_source_node_id(s.terms().source_node_id());
+  t->set_source_scheme_id(s.terms().source_scheme_id());
+  t->set_date(s.terms().date());
   *t->mutable_figures() = *figures;
   t->set_source_tree_size(static_cast<uint64_t>(c.checkpoint.size));
   t->set_source_root_hash(std::string(c.checkpoint.root.begin(), c.checkpoint.root.end()));
@@ -227,10 +231,12 @@ void FuzzPackage(Mode mode, std::string_view payload) {
 
 bool ReceiptContentOk(const v1::TransferReceipt& r, const v1::TransferStatus& s) {
   v1::Entry in;
-  return r.transfer_id() == s.transfer_id() && r.destination_node_id() == s.destination_node_id() &&
+  return r.transfer_id() == s.terms().transfer_id() &&
+         r.destination_node_id() == s.terms().destination_node_id() &&
          in.ParseFromString(r.transfer_in().entry()) && in.has_transfer_in() &&
-         in.transfer_in().transfer_id() == s.transfer_id() && in.person_id() == s.person_id() &&
-         in.scheme_id() == s.destination_scheme_id() &&
+         in.transfer_in().transfer_id() == s.terms().transfer_id() &&
+         in.person_id() == s.terms().person_id() &&
+         in.scheme_id() == s.terms().destination_scheme_id() &&
          Same(in.transfer_in().figures(), r.figures());
 }
 
@@ -290,10 +296,10 @@ void FuzzReceipt(Mode mode, std::string_view payload) {
     PBL_FUZZ_CHECK(message.body() == fuzz::World().receipt.body(), "only the genuine receipt");
   }
   const v1::Entry& in = checked->transfer_in;
-  PBL_FUZZ_CHECK(checked->receipt.transfer_id() == s.transfer_id() &&
-                     in.transfer_in().transfer_id() == s.transfer_id() &&
-                     in.person_id() == s.person_id() &&
-                     in.scheme_id() == s.destination_scheme_id() &&
+  PBL_FUZZ_CHECK(checked->receipt.transfer_id() == s.terms().transfer_id() &&
+                     in.transfer_in().transfer_id() == s.terms().transfer_id() &&
+                     in.person_id() == s.terms().person_id() &&
+                     in.scheme_id() == s.terms().destination_scheme_id() &&
                      Same(in.transfer_in().figures(), s.figures()) &&
                      Same(checked->receipt.figures(), s.figures()),
                  "an accepted receipt is this transfer's transfer_in with the source's figures");
