@@ -27,6 +27,12 @@
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tls_certs.h"
 
+// The test daemon for nodes with a fault plan (tests/CMakeLists.txt defines it for binaries that
+// link pbl_testing); the benchmarks start none and leave it undefined.
+#ifndef PBL_PBLD_FAULTY_PATH
+#define PBL_PBLD_FAULTY_PATH "pbld_faulty (not built for this binary)"
+#endif
+
 namespace pbl::testing {
 
 inline constexpr int kShanghai = 0;
