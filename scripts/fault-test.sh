@@ -12,7 +12,7 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
 bash scripts/setup.sh test
 cmake --preset dev >/dev/null
-cmake --build --preset dev --target rpc_test pbld
+cmake --build --preset dev --target rpc_test pbld pbld_faulty
 export PBL_FAULT_TRANSFERS="${PBL_FAULT_TRANSFERS:-1000}"
 export PBL_FAULT_KILLS="${PBL_FAULT_KILLS:-8}"
 exec build/dev/tests/rpc/rpc_test --gtest_filter='TransferFaultTest.*'

@@ -317,8 +317,8 @@ TEST_F(NodeTest, StartRequestsAreValidatedAtTheEdge) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("source_node_id")));
 }
 
-// A dishonest source ([testing] tamper_package): the destination must refuse the package, void
-// the transfer on both sides and credit nothing.
+// A dishonest source (pbld_faulty with tamper_package in its fault plan): the destination must
+// refuse the package, void the transfer on both sides and credit nothing.
 struct Tampering {
   const char* how;
   const char* reason;
