@@ -32,7 +32,7 @@ v1::SignedMessage TamperPackage(
     std::string_view how, v1::TransferPackage package,
     const std::function<v1::SignedMessage(const v1::TransferPackage&)>& sign) {
   rpc::LogWarning("transfer_package_tampered",
-                  StrCat("transfer=", package.transfer_id(), " how=", how));
+                  StrCat("transfer=", package.terms().transfer_id(), " how=", how));
   if (how == "proof" && package.entries_size() > 0 &&
       package.entries(0).inclusion_proof_size() > 0) {
     package.mutable_entries(0)->mutable_inclusion_proof(0)->at(0) ^= 1;
