@@ -158,7 +158,7 @@ TEST(FaultSeamsTest, EachPeerHasItsOwnReplayableStream) {
 // message and a fixed signature.
 v1::TransferPackage Package(int n) {
   v1::TransferPackage package;
-  package.set_transfer_id("t-1");
+  package.mutable_terms()->set_transfer_id("t-1");
   for (int i = 0; i < n; ++i) {
     v1::ProvenEntry* e = package.add_entries();
     e->set_index(static_cast<uint64_t>(i));
