@@ -177,7 +177,9 @@ absl::Status TransferDestination::Advance(const std::string& transfer_id) {
     PBL_ASSIGN_OR_RETURN(record, records_.Load(transfer_id, kRole));
   }
   if (record.abort_pending()) return TellSourceVoided(record, *source);
-  if (record.logged() && TransferEventMoves(s.state(), TransferEvent::kReceiptTaken)) {
+  // `s` referred to the record before it was loaded again: read the state from the new one.
+  if (record.logged() &&
+      TransferEventMoves(record.status().state(), TransferEvent::kReceiptTaken)) {
     return CommitCredited(record, *source);
   }
   return absl::OkStatus();
