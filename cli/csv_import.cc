@@ -257,7 +257,7 @@ bool CheckPeriod(std::string_view text, const std::string& scheme_text,
   }
   if (!row->annual && ledger::TakesAnnualPremiums(scheme.kind)) {
     return Fail(problem, "period",
-                StrCat("\"", text.substr(0, 32), "\" is not a year YYYY: ", scheme_text,
+                StrCat("\"", Utf8Prefix(text, 32), "\" is not a year YYYY: ", scheme_text,
                        " takes annual premiums"));
   }
   if (!row->annual && !ledger::TakesMonthlyContributions(scheme.kind)) {
@@ -343,7 +343,7 @@ bool CheckCategory(std::string_view text, v1::RetirementCategory* category, RowP
     }
   }
   return Fail(problem, "retirement_category",
-              StrCat("\"", text.substr(0, 32), "\" is not male, female-worker or female-staff"));
+              StrCat("\"", Utf8Prefix(text, 32), "\" is not male, female-worker or female-staff"));
 }
 
 bool CheckEnrolment(std::span<const std::string_view> f, SchemeTable* schemes, v1::Entry* scratch,

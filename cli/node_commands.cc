@@ -96,6 +96,10 @@ int RunTransferList(const TransferListFlags& f, std::ostream& out, std::ostream&
   if (!client.ok()) return FailCall(err, "connect", client.status());
   absl::StatusOr<v1::ListTransfersResponse> list = (*client)->ListTransfers(request);
   if (!list.ok()) return FailCall(err, "transfer list", list.status());
+  for (const std::string& name : list->unreadable_records()) {
+    err << "pbl: warning: transfer record " << name
+        << " cannot be read; the node has quarantined it (see its log)\n";
+  }
   if (f.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const v1::TransferStatus& s : list->transfers()) all.push_back(TransferStatusJson(s));

@@ -95,41 +95,63 @@ absl::Status WriteKeyFile(const std::string& path, std::string_view name, const 
   return status;
 }
 
-absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path) {
+namespace {
+
+// Reads `path` into `out` (at most `max_bytes`), refusing a file that is not regular or that
+// group or others may read. `what` names the file in messages ("key file", "TLS key").
+absl::Status ReadOwnerOnly(const std::string& path, std::string_view what, size_t max_bytes,
+                           std::string* out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open key file", path);
+  if (fd < 0) return ErrnoError(StrCat("cannot open ", what), path);
   struct stat st;
   absl::Status status;
   if (::fstat(fd, &st) != 0) {
-    status = ErrnoError("cannot stat key file", path);
+    status = ErrnoError(StrCat("cannot stat ", what), path);
   } else if (!S_ISREG(st.st_mode)) {
-    status = absl::InvalidArgumentError(StrCat("key file ", path, " is not a regular file"));
+    status = absl::InvalidArgumentError(StrCat(what, " ", path, " is not a regular file"));
   } else if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
     status = absl::FailedPreconditionError(
-        StrCat("key file ", path, " has mode ", mode,
+        StrCat(what, " ", path, " has mode ", mode,
                ": group or others may read it, so it is refused; run `chmod 600 ", path,
                "` if no one else can have read it, else make a new key"));
   }
-  SecretString text;
   if (status.ok()) {
-    text.get().resize(kKeyFileBytesMax + 1);
+    out->resize(max_bytes + 1);
     size_t got = 0;
-    while (got < text.get().size()) {
-      const ssize_t n = ::read(fd, text.get().data() + got, text.get().size() - got);
+    while (got < out->size()) {
+      const ssize_t n = ::read(fd, out->data() + got, out->size() - got);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) status = ErrnoError("cannot read key file", path);
+      if (n < 0) status = ErrnoError(StrCat("cannot read ", what), path);
       if (n <= 0) break;
       got += static_cast<size_t>(n);
     }
-    if (status.ok() && got > kKeyFileBytesMax) {
-      status = absl::InvalidArgumentError(StrCat("key file ", path, " is too large"));
+    if (status.ok() && got > max_bytes) {
+      status = absl::InvalidArgumentError(StrCat(what, " ", path, " is too large"));
     }
-    text.get().resize(got);
+    out->resize(got);
   }
   ::close(fd);
-  PBL_RETURN_IF_ERROR(status);
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, std::string_view what,
+                                           size_t max_bytes) {
+  std::string text;
+  absl::Status status = ReadOwnerOnly(path, what, max_bytes, &text);
+  if (!status.ok()) {
+    WipeMemory(text.data(), text.size());
+    return status;
+  }
+  return text;
+}
+
+absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path) {
+  SecretString text;
+  PBL_RETURN_IF_ERROR(ReadOwnerOnly(path, "key file", kKeyFileBytesMax, &text.get()));
   std::string_view content = text.get();
   if (content.ends_with('\n')) content.remove_suffix(1);
   absl::StatusOr<NamedKey> key = ParsePrivateKey(content);

@@ -29,6 +29,11 @@ absl::Status WriteKeyFile(const std::string& path, std::string_view name, const 
 // Reads a key file. FAILED_PRECONDITION if group or others can read it, NOT_FOUND if missing,
 // INVALID_ARGUMENT if its content is malformed.
 absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path);
+// Reads another secret file (a TLS private key) under the same rule: FAILED_PRECONDITION if
+// group or others can read it, INVALID_ARGUMENT if it is not a regular file or is over
+// `max_bytes`, NOT_FOUND if missing. `what` names it in messages.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, std::string_view what,
+                                           size_t max_bytes = 1 << 20);
 
 }  // namespace pbl::crypto
 

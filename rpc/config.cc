@@ -372,8 +372,9 @@ absl::Status ParseAccess(const TableReader& top, AllClaims* claims, NodeConfig* 
 
 absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   PBL_ASSIGN_OR_RETURN(const TableReader limits, top.OptionalTable("limits"));
-  PBL_RETURN_IF_ERROR(limits.CheckKeys({"max_batch_entries", "max_message_bytes",
-                                        "transfer_deadline_seconds", "worker_token_max_seconds"}));
+  PBL_RETURN_IF_ERROR(
+      limits.CheckKeys({"max_batch_entries", "max_message_bytes", "transfer_deadline_seconds",
+                        "prepare_deadline_max_seconds", "worker_token_max_seconds"}));
   PBL_RETURN_IF_ERROR(
       OptionalInt32(limits, "max_batch_entries", 1, kBatchEntriesMax, &config->max_batch_entries));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "max_message_bytes", kMessageBytesMin, kMessageBytesMax,
@@ -381,6 +382,9 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "transfer_deadline_seconds", 1,
                                     kTransferDeadlineSecondsMax,
                                     &config->transfer_deadline_seconds));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "prepare_deadline_max_seconds", 60,
+                                    kTransferDeadlineSecondsMax,
+                                    &config->prepare_deadline_max_seconds));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_token_max_seconds", kWorkerTokenSecondsMin,
                                     kWorkerTokenSecondsMax, &config->worker_token_max_seconds));
   return absl::OkStatus();

@@ -53,6 +53,11 @@ struct NodeConfig {
   int32_t max_batch_entries = 10'000;
   int32_t max_message_bytes = 64 << 20;
   int32_t transfer_deadline_seconds = 900;  // a transfer not finished by then is voided
+  // As a source: the furthest deadline a peer's Prepare may set, from now. Until then the
+  // person's account is pending and only the destination's signed answer releases it, so this
+  // bounds how long a peer can hold an account. 21 days: the 15 working days of one statutory
+  // step (Guobanfa [2009] No. 66 art. 8) and the weekends between.
+  int32_t prepare_deadline_max_seconds = 21 * 86'400;
   int32_t worker_token_max_seconds = 86'400 * 30;
 };
 

@@ -12,12 +12,34 @@ void InitLogging(std::string_view node_id) {
   spdlog::set_default_logger(logger);
 }
 
+namespace {
+
+// `fields` with every control character (and DEL) as \xNN.
+std::string OneLine(std::string_view fields) {
+  std::string out;
+  out.reserve(fields.size());
+  for (const char c : fields) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out.push_back(c);
+      continue;
+    }
+    constexpr char kHex[] = "0123456789abcdef";
+    out.append("\\x");
+    out.push_back(kHex[u >> 4]);
+    out.push_back(kHex[u & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
 void LogInfo(std::string_view event, std::string_view fields) {
-  spdlog::info("event={} {}", event, fields);
+  spdlog::info("event={} {}", event, OneLine(fields));
 }
 
 void LogWarning(std::string_view event, std::string_view fields) {
-  spdlog::warn("event={} {}", event, fields);
+  spdlog::warn("event={} {}", event, OneLine(fields));
 }
 
 }  // namespace pbl::rpc

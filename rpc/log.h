@@ -12,7 +12,9 @@ namespace pbl::rpc {
 // Sets up the process-wide logger: to stderr, with the node id in every line.
 void InitLogging(std::string_view node_id);
 
-// One event: `LogInfo("append", "entries=12 first_index=40")`.
+// One event: `LogInfo("append", "entries=12 first_index=40")`. Control characters in `fields`
+// (a reason a peer sent may hold any) are written as \xNN, so that one event is one line and no
+// caller's text can forge another.
 void LogInfo(std::string_view event, std::string_view fields);
 void LogWarning(std::string_view event, std::string_view fields);
 

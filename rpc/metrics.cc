@@ -44,6 +44,12 @@ struct Metrics::Impl {
                                                           .Name("pbl_requests_total")
                                                           .Help("gRPC requests by method and code")
                                                           .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& unreadable_family =
+      prometheus::BuildGauge()
+          .Name("pbl_transfer_records_unreadable")
+          .Help("Stored transfer records that do not parse (quarantined at start)")
+          .Register(*registry);
+  prometheus::Gauge& unreadable = unreadable_family.Add({});
   prometheus::Counter& appended = appends.Add({});
   prometheus::Histogram& latency =
       append_seconds.Add({}, prometheus::Histogram::BucketBoundaries{
@@ -92,6 +98,10 @@ void Metrics::TransferState(v1::TransferState from, v1::TransferState to) {
     impl_->transfers.Add({{"state", v1::TransferState_Name(from)}}).Decrement();
   }
   impl_->transfers.Add({{"state", v1::TransferState_Name(to)}}).Increment();
+}
+
+void Metrics::UnreadableTransferRecords(int64_t count) {
+  impl_->unreadable.Set(static_cast<double>(count));
 }
 
 void Metrics::Request(std::string_view method, int code) {

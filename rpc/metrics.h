@@ -30,6 +30,8 @@ class Metrics {
   void Group(size_t appends, int64_t entries);
   void TransferState(v1::TransferState from, v1::TransferState to);
   void Request(std::string_view method, int code);
+  // Transfer records the node could not read at start (rpc/transfer_store.h).
+  void UnreadableTransferRecords(int64_t count);
 
  private:
   struct Impl;

@@ -114,7 +114,8 @@ absl::Status Node::State::ConnectPeers() {
     grpc::SslCredentialsOptions ssl;
     PBL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(config.tls->client_ca_file, "client CA"));
     PBL_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(config.tls->cert_file, "certificate"));
-    PBL_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(config.tls->key_file, "TLS key"));
+    PBL_ASSIGN_OR_RETURN(ssl.pem_private_key,
+                         crypto::ReadSecretFile(config.tls->key_file, "TLS key"));
     credentials = grpc::SslCredentials(ssl);
   }
   for (const PeerConfig& p : config.peers) {
@@ -151,12 +152,20 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config, NodeSeams 
                    NowMs,          &state->seams};
   state->manager = std::make_unique<TransferManager>(node, &state->peers);
   PBL_RETURN_IF_ERROR(state->manager->Recover());
+  std::vector<std::string> unreadable;
   state->transfers
-      ->ForEach([&](const v1::TransferRecord& r) {
-        state->metrics->TransferState(v1::TRANSFER_STATE_UNSPECIFIED, r.status().state());
-        return true;
-      })
+      ->ForEach(
+          [&](const v1::TransferRecord& r) {
+            state->metrics->TransferState(v1::TRANSFER_STATE_UNSPECIFIED, r.status().state());
+            return true;
+          },
+          &unreadable)
       .IgnoreError();
+  // Quarantined: the node starts and serves; no step acts on them (TransferStore::ForEach).
+  for (const std::string& name : unreadable) {
+    LogWarning("transfer_record_unreadable", StrCat("record=", name, " quarantined=true"));
+  }
+  state->metrics->UnreadableTransferRecords(static_cast<int64_t>(unreadable.size()));
   state->context =
       ServiceContext{node, state->authorizer.get(), state->manager.get(), state->tokens.get()};
   return std::unique_ptr<Node>(new Node(std::move(state)));
@@ -175,7 +184,8 @@ absl::Status Node::Start() {
     PBL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(s.config.tls->client_ca_file, "client CA"));
     grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
     PBL_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(s.config.tls->cert_file, "certificate"));
-    PBL_ASSIGN_OR_RETURN(pair.private_key, ReadFile(s.config.tls->key_file, "TLS key"));
+    PBL_ASSIGN_OR_RETURN(pair.private_key,
+                         crypto::ReadSecretFile(s.config.tls->key_file, "TLS key"));
     ssl.pem_key_cert_pairs.push_back(std::move(pair));
     credentials = grpc::SslServerCredentials(ssl);
   }

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <mutex>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
+#include "ledger/domain/corrections.h"
 #include "ledger/domain/entitlement.h"
 #include "ledger/domain/entry_body_validation.h"
 #include "ledger/domain/person_id.h"
@@ -48,6 +51,38 @@ void AddHashes(const crypto::Proof& proof, google::protobuf::RepeatedPtrField<st
   for (const crypto::Hash& h : proof) out->Add(std::string(h.begin(), h.end()));
 }
 
+// Batches with corrections are checked and appended one at a time, so that two corrections of
+// one entry, each fine alone, cannot together take its amounts below zero. Other batches cannot
+// change what a correction may do (they add entries; none changes), and never wait for it.
+std::mutex& CorrectionsMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Each correction of the batch against the person's history in its scheme and the corrections
+// before it in the batch (ledger::CheckCorrection). Call with CorrectionsMutex held.
+absl::Status CheckCorrections(const NodeContext& node, const v1::AppendEntriesRequest& request) {
+  std::map<std::pair<std::string, std::string>, ledger::History> histories;
+  const uint64_t size = static_cast<uint64_t>(node.ledger->Head().size);
+  for (int i = 0; i < request.entries_size(); ++i) {
+    const v1::Entry& e = request.entries(i);
+    if (!e.has_correction()) continue;
+    const auto key = std::pair(e.person_id(), e.scheme_id());
+    auto it = histories.find(key);
+    if (it == histories.end()) {
+      PBL_ASSIGN_OR_RETURN(ledger::History history,
+                           ReadHistory(node, e.person_id(), e.scheme_id()));
+      it = histories.emplace(key, std::move(history)).first;
+    }
+    if (absl::Status s = ledger::CheckCorrection(it->second, e); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat("entries[", i, "]: ", ToStd(s.message())));
+    }
+    // Where it will be: after every entry now in the log (a correction is never a target).
+    it->second.push_back(ledger::HistoryEntry{size + static_cast<uint64_t>(i), e, 0});
+  }
+  return absl::OkStatus();
+}
+
 // `request` is the call's own message, dropped when the call ends: each entry gets the node's
 // time in place, which spares a deep copy of every entry on the import's hot path.
 absl::Status Append(const ServiceContext* c, v1::AppendEntriesRequest& request,
@@ -59,6 +94,12 @@ absl::Status Append(const ServiceContext* c, v1::AppendEntriesRequest& request,
                                              " entries; the limit is ", config.max_batch_entries));
   }
   const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> corrections(CorrectionsMutex(), std::defer_lock);
+  if (std::any_of(request.entries().begin(), request.entries().end(),
+                  [](const v1::Entry& e) { return e.has_correction(); })) {
+    corrections.lock();
+    PBL_RETURN_IF_ERROR(CheckCorrections(c->node, request));
+  }
   const int64_t now_ms = c->node.now_ms();
   std::vector<std::string> batch;
   batch.reserve(static_cast<size_t>(request.entries_size()));
@@ -336,8 +377,7 @@ grpc::Status TransferServiceImpl::ListTransfers(grpc::ServerContext* context,
                                                 v1::ListTransfersResponse* response) {
   return Serve(c_, context, "ListTransfers", {kAdmin, kAuditor}, [&](const Caller&) {
     if (request->limit() > 10'000) return absl::InvalidArgumentError("limit must be <= 10000");
-    PBL_ASSIGN_OR_RETURN(std::vector<v1::TransferStatus> list, c_->transfers->List(*request));
-    for (v1::TransferStatus& s : list) *response->add_transfers() = std::move(s);
+    PBL_ASSIGN_OR_RETURN(*response, c_->transfers->List(*request));
     return absl::OkStatus();
   });
 }

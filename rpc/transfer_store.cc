@@ -70,39 +70,53 @@ absl::Status TransferStore::Put(const v1::TransferRecord& record, bool sync,
   return sync ? storage_->Commit(*batch) : storage_->CommitUnsynced(*batch);
 }
 
-absl::Status TransferStore::ForEach(
-    const std::function<bool(const v1::TransferRecord&)>& fn) const {
-  absl::Status parse_error;
-  PBL_RETURN_IF_ERROR(storage_->Scan("T", "U", [&](std::string_view key, std::string_view value) {
+absl::Status TransferStore::ForEach(const std::function<bool(const v1::TransferRecord&)>& fn,
+                                    std::vector<std::string>* unreadable) const {
+  return storage_->Scan("T", "U", [&](std::string_view key, std::string_view value) {
     absl::StatusOr<v1::TransferRecord> record = Parse(key, value);
     if (!record.ok()) {
-      parse_error = record.status();
-      return false;
+      if (unreadable != nullptr) unreadable->push_back(RecordName(key));
+      return true;
     }
     return fn(*record);
-  }));
-  return parse_error;
+  });
 }
 
-absl::StatusOr<std::vector<v1::TransferRecord>> TransferStore::List(std::string_view after_id,
-                                                                    v1::TransferState state,
-                                                                    size_t limit) const {
+absl::StatusOr<std::vector<v1::TransferRecord>> TransferStore::List(
+    std::string_view after_id, v1::TransferState state, size_t limit,
+    std::vector<std::string>* unreadable) const {
   std::vector<v1::TransferRecord> out;
-  absl::Status parse_error;
   const std::string start =
       after_id.empty() ? "T" : StrCat("T", after_id, std::string_view("\1", 1));
   PBL_RETURN_IF_ERROR(storage_->Scan(start, "U", [&](std::string_view key, std::string_view value) {
     absl::StatusOr<v1::TransferRecord> record = Parse(key, value);
     if (!record.ok()) {
-      parse_error = record.status();
-      return false;
+      if (unreadable != nullptr) unreadable->push_back(RecordName(key));
+      return true;
     }
     if (state == v1::TRANSFER_STATE_UNSPECIFIED || record->status().state() == state) {
       out.push_back(*std::move(record));
     }
     return out.size() < limit;
   }));
-  PBL_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+std::string TransferStore::RecordName(std::string_view key) {
+  std::string out;
+  for (const char c : key.substr(1)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\0') {
+      out.push_back('/');
+    } else if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out.push_back(c);
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\x");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    }
+  }
   return out;
 }
 

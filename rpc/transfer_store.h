@@ -41,11 +41,21 @@ class TransferStore {
   // that recovery can redo from the log, or that the next append's sync covers (specs/node.md).
   absl::Status Put(const v1::TransferRecord& record, bool sync = true,
                    const v1::SignedMessage* package = nullptr);
-  // Every record (without its package) in id order (both roles), until `fn` returns false.
-  absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn) const;
-  // Up to `limit` records after `after_id` in id order, optionally only one state.
-  absl::StatusOr<std::vector<v1::TransferRecord>> List(std::string_view after_id,
-                                                       v1::TransferState state, size_t limit) const;
+  // Every record (without its package) in id order (both roles), until `fn` returns false. A
+  // stored record that does not parse is quarantined: skipped, never passed to `fn` and never a
+  // reason to stop, and named in `unreadable` (if given) as RecordName says. Get still answers
+  // DATA_LOSS for it, so no step of the protocol acts on a record it cannot read.
+  absl::Status ForEach(const std::function<bool(const v1::TransferRecord&)>& fn,
+                       std::vector<std::string>* unreadable = nullptr) const;
+  // Up to `limit` readable records after `after_id` in id order, optionally only one state; the
+  // unreadable ones met on the way are skipped and named in `unreadable` (if given).
+  absl::StatusOr<std::vector<v1::TransferRecord>> List(
+      std::string_view after_id, v1::TransferState state, size_t limit,
+      std::vector<std::string>* unreadable = nullptr) const;
+
+  // How an unreadable record is named: its transfer id, "/", its role number, with any byte
+  // that is not printable ASCII as \xNN.
+  static std::string RecordName(std::string_view key);
 
  private:
   std::unique_ptr<ledger::Storage> owned_;

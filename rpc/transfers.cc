@@ -66,7 +66,8 @@ v1::Entry VoidedEntry(const v1::TransferStatus& s, bool at_source) {
   e.set_scheme_id(at_source ? s.terms().source_scheme_id() : s.terms().destination_scheme_id());
   e.mutable_transfer_voided()->set_transfer_id(s.terms().transfer_id());
   e.mutable_transfer_voided()->set_reason(
-      s.reason().empty() ? "voided" : s.reason().substr(0, ledger::kReasonBytesMax));
+      s.reason().empty() ? std::string("voided")
+                         : std::string(Utf8Prefix(s.reason(), ledger::kReasonBytesMax)));
   return e;
 }
 
@@ -237,14 +238,16 @@ absl::StatusOr<v1::TransferStatus> TransferManager::Status(std::string_view tran
   return s.status();
 }
 
-absl::StatusOr<std::vector<v1::TransferStatus>> TransferManager::List(
+absl::StatusOr<v1::ListTransfersResponse> TransferManager::List(
     const v1::ListTransfersRequest& request) const {
   const size_t limit = request.limit() == 0 ? 1000 : std::min<size_t>(request.limit(), 10'000);
-  PBL_ASSIGN_OR_RETURN(
-      std::vector<v1::TransferRecord> records,
-      records_->node().transfers->List(request.after_transfer_id(), request.state(), limit));
-  std::vector<v1::TransferStatus> out;
-  for (v1::TransferRecord& r : records) out.push_back(std::move(*r.mutable_status()));
+  std::vector<std::string> unreadable;
+  PBL_ASSIGN_OR_RETURN(std::vector<v1::TransferRecord> records,
+                       records_->node().transfers->List(request.after_transfer_id(),
+                                                        request.state(), limit, &unreadable));
+  v1::ListTransfersResponse out;
+  for (v1::TransferRecord& r : records) *out.add_transfers() = std::move(*r.mutable_status());
+  for (std::string& name : unreadable) out.add_unreadable_records(std::move(name));
   return out;
 }
 

@@ -72,8 +72,9 @@ class TransferManager {
                                            int64_t wait_until_ms);
   // The destination's record of the id if it has one, else the source's.
   absl::StatusOr<v1::TransferStatus> Status(std::string_view transfer_id) const;
-  absl::StatusOr<std::vector<v1::TransferStatus>> List(
-      const v1::ListTransfersRequest& request) const;
+  // The page the request asks for; records met that cannot be read are named in the response's
+  // unreadable_records.
+  absl::StatusOr<v1::ListTransfersResponse> List(const v1::ListTransfersRequest& request) const;
 
   // PeerService handlers; `caller` is the calling node's id.
   absl::StatusOr<v1::PrepareResponse> HandlePrepare(const v1::PrepareRequest& request,

@@ -220,7 +220,7 @@ absl::Status TransferDestination::CommitCredited(const v1::TransferRecord& recor
 absl::Status TransferDestination::RecordVoid(HeldRecord& held, TransferEvent event,
                                              std::string reason, bool tell_source) {
   PBL_ASSIGN_OR_RETURN(const TransferTransition transition, records_.Apply(held, event));
-  held.status().set_reason(reason);
+  held.status().set_reason(std::string(Utf8Prefix(reason, ledger::kReasonBytesMax)));
   held.status().set_updated_unix_ms(node_.now_ms());
   held.record.set_abort_pending(tell_source);
   PBL_RETURN_IF_ERROR(

@@ -20,7 +20,7 @@ namespace {
 constexpr v1::TransferRole kRole = v1::TRANSFER_ROLE_SOURCE;
 
 absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& request,
-                          std::string_view caller) {
+                          std::string_view caller, int64_t now_ms) {
   const v1::TransferTerms& r = request.terms();
   PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(r.transfer_id()));
   PBL_RETURN_IF_ERROR(ledger::ValidatePersonId(r.person_id()));
@@ -32,6 +32,14 @@ absl::Status CheckPrepare(const NodeConfig& config, const v1::PrepareRequest& re
         StrCat("source_scheme_id ", r.source_scheme_id(), " is not hosted by this node"));
   }
   if (r.deadline_unix_ms() <= 0) return absl::InvalidArgumentError("deadline_unix_ms is not set");
+  // The source's own policy, whatever the peer asks: nothing is recorded and no account is held.
+  const int64_t furthest_ms = now_ms + int64_t{config.prepare_deadline_max_seconds} * 1000;
+  if (r.deadline_unix_ms() > furthest_ms) {
+    return absl::InvalidArgumentError(
+        StrCat("deadline_unix_ms ", r.deadline_unix_ms(), " is more than ",
+               config.prepare_deadline_max_seconds,
+               " s away (this source's prepare_deadline_max_seconds)"));
+  }
   if (r.destination_node_id() != caller) {
     return absl::PermissionDeniedError(
         StrCat("node ", caller, " may not prepare a transfer for node ", r.destination_node_id()));
@@ -51,7 +59,7 @@ v1::TransferStatus SourceStatus(const v1::PrepareRequest& r, std::string_view se
 
 // "the destination voided it: <reason>", as the source records it.
 std::string DestinationVoided(std::string_view reason) {
-  return StrCat("the destination voided it: ", reason).substr(0, 500);
+  return std::string(Utf8Prefix(StrCat("the destination voided it: ", reason), 500));
 }
 
 v1::PrepareResponse Voided(std::string reason) {
@@ -92,7 +100,7 @@ v1::Entry OutEntry(const v1::TransferStatus& s) {
 
 absl::StatusOr<v1::PrepareResponse> TransferSource::HandlePrepare(const v1::PrepareRequest& request,
                                                                   std::string_view caller) {
-  PBL_RETURN_IF_ERROR(CheckPrepare(*node_.config, request, caller));
+  PBL_RETURN_IF_ERROR(CheckPrepare(*node_.config, request, caller, node_.now_ms()));
   PBL_ASSIGN_OR_RETURN(
       HeldRecord held,
       records_.HoldForPerson(request.terms().person_id(), request.terms().transfer_id(), kRole));
@@ -219,7 +227,7 @@ absl::Status TransferSource::RecordEnd(HeldRecord& held, TransferEvent event,
                                        const v1::SignedMessage* receipt, std::string reason) {
   PBL_ASSIGN_OR_RETURN(const TransferTransition end, records_.Apply(held, event));
   v1::TransferStatus& s = held.status();
-  s.set_reason(std::move(reason));
+  s.set_reason(std::string(Utf8Prefix(reason, ledger::kReasonBytesMax)));
   s.set_updated_unix_ms(node_.now_ms());
   if (receipt != nullptr) *held.record.mutable_receipt() = *receipt;
   v1::Entry entry =

@@ -46,7 +46,7 @@ std::string FormatRfc3339(int64_t unix_ms) {
 absl::StatusOr<int64_t> ParseRfc3339(std::string_view text) {
   if (text.size() != 20 || text[10] != 'T' || text[19] != 'Z' || text[13] != ':' ||
       text[16] != ':') {
-    return absl::InvalidArgumentError(StrCat("\"", text.substr(0, 32), "\" is not RFC 3339 UTC"));
+    return absl::InvalidArgumentError(StrCat("\"", Utf8Prefix(text, 32), "\" is not RFC 3339 UTC"));
   }
   PBL_ASSIGN_OR_RETURN(const ledger::Date date, ledger::ParseDate(text.substr(0, 10), "time"));
   int values[3] = {0, 0, 0};

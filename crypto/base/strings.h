@@ -49,6 +49,17 @@ std::string StrCat(const Pieces&... pieces) {
   return out;
 }
 
+// The longest prefix of `text` (valid UTF-8) that is at most `max_bytes` long and does not end
+// inside a character: text cut to a byte limit stays valid UTF-8, so the protobuf string that
+// holds it still parses.
+inline std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // Back off over continuation bytes (10xxxxxx) to the first byte of the cut character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 // Converts abseil's string_view (status messages) to the standard one.
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 

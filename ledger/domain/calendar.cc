@@ -21,7 +21,7 @@ bool ParseDigits(std::string_view text, int32_t* value) {
 }
 
 absl::Status BadText(std::string_view field, std::string_view text, std::string_view form) {
-  return absl::InvalidArgumentError(StrCat(field, " \"", text.substr(0, 32), "\" is not a ", form,
+  return absl::InvalidArgumentError(StrCat(field, " \"", Utf8Prefix(text, 32), "\" is not a ", form,
                                            " (years ", kYearMin, "-", kYearMax, ")"));
 }
 

@@ -108,7 +108,7 @@ absl::StatusOr<int32_t> ParseYearKey(std::string_view text, std::string_view nam
   }
   if (!digits || year < kYearMin || year > kYearMax) {
     return absl::InvalidArgumentError(
-        StrCat(name, " \"", text.substr(0, 32), "\" is not a year ", kYearMin, "-", kYearMax));
+        StrCat(name, " \"", Utf8Prefix(text, 32), "\" is not a year ", kYearMin, "-", kYearMax));
   }
   return year;
 }

@@ -16,6 +16,7 @@ namespace pbl::crypto {
 namespace {
 
 using ::pbl::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class KeyFileTest : public ::testing::Test {
@@ -56,6 +57,28 @@ TEST_F(KeyFileTest, KeyReadableByOthersIsRefused) {
   }
   ASSERT_EQ(::chmod(path_.c_str(), 0400), 0);
   EXPECT_OK(ReadKeyFile(path_).status());
+}
+
+TEST_F(KeyFileTest, AnotherSecretFileIsReadOnlyWhenOnlyItsOwnerMayReadIt) {
+  const std::string pem =
+      "-----BEGIN PRIVATE KEY-----\nnot checked here\n-----END PRIVATE KEY-----\n";
+  {
+    std::ofstream out(path_);
+    out << pem;
+  }
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  EXPECT_THAT(ReadSecretFile(path_, "TLS key"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("TLS key " + path_), HasSubstr("has mode 0644"))));
+  ASSERT_EQ(::chmod(path_.c_str(), 0600), 0);
+  ASSERT_OK_AND_ASSIGN(const std::string read, ReadSecretFile(path_, "TLS key"));
+  EXPECT_EQ(read, pem);
+  EXPECT_THAT(ReadSecretFile(path_, "TLS key", 10),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("too large")));
+  EXPECT_THAT(ReadSecretFile(dir_.string(), "TLS key"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a regular file")));
+  EXPECT_THAT(ReadSecretFile((dir_ / "absent").string(), "TLS key"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(KeyFileTest, MissingAndMalformedFilesAreReported) {

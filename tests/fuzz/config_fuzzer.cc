@@ -67,7 +67,8 @@ void Key(std::string* out, std::string_view key, std::string_view value) {
 std::string WriteNode(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
                rules_dir, tls, dev_plaintext, peers, administrators, auditors, max_batch_entries,
-               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds] = c;
+               max_message_bytes, transfer_deadline_seconds, prepare_deadline_max_seconds,
+               worker_token_max_seconds] = c;
   std::string out = "[node]\n";
   Key(&out, "id", TomlString(node_id));
   Key(&out, "origin", TomlString(origin));
@@ -92,6 +93,7 @@ std::string WriteNode(const NodeConfig& c) {
   Key(&out, "max_batch_entries", StrCat(max_batch_entries));
   Key(&out, "max_message_bytes", StrCat(max_message_bytes));
   Key(&out, "transfer_deadline_seconds", StrCat(transfer_deadline_seconds));
+  Key(&out, "prepare_deadline_max_seconds", StrCat(prepare_deadline_max_seconds));
   Key(&out, "worker_token_max_seconds", StrCat(worker_token_max_seconds));
   for (const PeerConfig& peer : peers) {
     const auto& [id, address, verifier_key, identity, peer_schemes] = peer;
@@ -167,6 +169,9 @@ void CheckAccepted(const NodeConfig& c) {
                  "max_message_bytes range");
   PBL_FUZZ_CHECK(c.transfer_deadline_seconds >= 1 && c.transfer_deadline_seconds <= 30 * 86'400,
                  "transfer_deadline_seconds range");
+  PBL_FUZZ_CHECK(
+      c.prepare_deadline_max_seconds >= 60 && c.prepare_deadline_max_seconds <= 30 * 86'400,
+      "prepare_deadline_max_seconds range");
   PBL_FUZZ_CHECK(c.worker_token_max_seconds >= 60 && c.worker_token_max_seconds <= 365 * 86'400,
                  "worker_token_max_seconds range");
   PBL_FUZZ_CHECK(c.tls.has_value() != c.dev_plaintext, "TLS exactly when not dev_plaintext");

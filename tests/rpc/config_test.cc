@@ -87,6 +87,7 @@ auditors = ["auditor"]
 max_batch_entries = 5000
 max_message_bytes = 16777216
 transfer_deadline_seconds = 600
+prepare_deadline_max_seconds = 604800
 worker_token_max_seconds = 86400
 )");
 }
@@ -146,7 +147,8 @@ std::string Describe(const PeerConfig& peer) {
 std::string Describe(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
                rules_dir, tls, dev_plaintext, peers, administrators, auditors, max_batch_entries,
-               max_message_bytes, transfer_deadline_seconds, worker_token_max_seconds] = c;
+               max_message_bytes, transfer_deadline_seconds, prepare_deadline_max_seconds,
+               worker_token_max_seconds] = c;
   std::string out =
       StrCat("node_id=", node_id, "\norigin=", origin, "\nschemes=", Describe(schemes),
              "\ndata_dir=", data_dir, "\nlisten=", listen, "\nsigning_key_file=", signing_key_file,
@@ -156,6 +158,7 @@ std::string Describe(const NodeConfig& c) {
   StrAppend(&out, "\nadministrators=", Describe(administrators), "\nauditors=", Describe(auditors),
             "\nmax_batch_entries=", max_batch_entries, "\nmax_message_bytes=", max_message_bytes,
             "\ntransfer_deadline_seconds=", transfer_deadline_seconds,
+            "\nprepare_deadline_max_seconds=", prepare_deadline_max_seconds,
             "\nworker_token_max_seconds=", worker_token_max_seconds, "\n");
   return out;
 }
@@ -183,6 +186,7 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.max_batch_entries = 5000;
   want.max_message_bytes = 16 << 20;
   want.transfer_deadline_seconds = 600;
+  want.prepare_deadline_max_seconds = 7 * 86'400;
   want.worker_token_max_seconds = 86'400;
 
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(FullConfig()));
@@ -487,6 +491,12 @@ std::vector<Refusal> Refusals() {
       {"transfer_deadline_too_long", "transfer_deadline_seconds = 600",
        "transfer_deadline_seconds = 2592001", "transfer_deadline",
        "limits.transfer_deadline_seconds"},
+      {"prepare_deadline_too_short", "prepare_deadline_max_seconds = 604800",
+       "prepare_deadline_max_seconds = 59", "prepare_deadline",
+       "limits.prepare_deadline_max_seconds"},
+      {"prepare_deadline_too_long", "prepare_deadline_max_seconds = 604800",
+       "prepare_deadline_max_seconds = 2592001", "prepare_deadline",
+       "limits.prepare_deadline_max_seconds"},
       {"worker_token_too_short", "worker_token_max_seconds = 86400",
        "worker_token_max_seconds = 59", "worker_token", "limits.worker_token_max_seconds"},
       {"worker_token_too_long", "worker_token_max_seconds = 86400",
