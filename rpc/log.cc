@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "crypto/base/strings.h"
+
 namespace pbl::rpc {
 
 void InitLogging(std::string_view node_id) {
@@ -24,10 +26,7 @@ std::string OneLine(std::string_view fields) {
       out.push_back(c);
       continue;
     }
-    constexpr char kHex[] = "0123456789abcdef";
-    out.append("\\x");
-    out.push_back(kHex[u >> 4]);
-    out.push_back(kHex[u & 0xf]);
+    AppendHexEscape(&out, u);
   }
   return out;
 }

@@ -111,10 +111,7 @@ std::string TransferStore::RecordName(std::string_view key) {
     } else if (u >= 0x20 && u < 0x7f && c != '\\') {
       out.push_back(c);
     } else {
-      constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\x");
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xf]);
+      AppendHexEscape(&out, u);
     }
   }
   return out;

@@ -49,6 +49,15 @@ std::string StrCat(const Pieces&... pieces) {
   return out;
 }
 
+// Appends `byte` as \xNN (two lowercase hex digits): how a byte that must not appear as itself
+// (a control character in a log line or an error message) is written.
+inline void AppendHexEscape(std::string* out, unsigned char byte) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out->append("\\x");
+  out->push_back(kHex[byte >> 4]);
+  out->push_back(kHex[byte & 0xF]);
+}
+
 // The longest prefix of `text` (valid UTF-8) that is at most `max_bytes` long and does not end
 // inside a character: text cut to a byte limit stays valid UTF-8, so the protobuf string that
 // holds it still parses.

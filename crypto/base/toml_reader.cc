@@ -23,12 +23,11 @@ absl::Status ErrorAt(std::string_view file, int line, std::string_view message) 
 
 // A value from the file for an error message: quoted, cut short, control characters escaped.
 std::string Quote(std::string_view value) {
-  constexpr std::string_view kHex = "0123456789abcdef";
   std::string out = "\"";
   for (char c : value.substr(0, kShownValueBytesMax)) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7F || c == '"' || c == '\\') {
-      StrAppend(&out, "\\x", kHex[byte >> 4], kHex[byte & 0xF]);
+      AppendHexEscape(&out, byte);
     } else {
       out.push_back(c);
     }
