@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
+#include "crypto/certificate_key.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
 #include "crypto/encoding.h"
@@ -119,6 +120,17 @@ int RunVkey(const std::string& key_path, std::ostream& out, std::ostream& err) {
   if (!key.ok()) return Fail(err, "vkey", key.status());
   out << crypto::FormatVerifierKey(key->name, crypto::kSignatureTypeEd25519, key->key.public_key())
       << "\n";
+  return kExitOk;
+}
+
+// The key id a node's configuration pins for a certificate (crypto/certificate_key.h).
+int RunCertKey(const std::string& cert_path, std::ostream& out, std::ostream& err) {
+  std::ifstream in(cert_path, std::ios::binary);
+  if (!in) return Fail(err, "cert-key", absl::NotFoundError("cannot read " + cert_path));
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  absl::StatusOr<std::string> key = crypto::CertificateKeyId(pem);
+  if (!key.ok()) return Fail(err, "cert-key", key.status());
+  out << *key << "\n";
   return kExitOk;
 }
 
@@ -253,6 +265,23 @@ int RunProofVerify(const ProofVerifyFlags& f, std::ostream& out, std::ostream& e
   return kExitOk;
 }
 
+// vkey, cert-key: what a key or certificate file identifies.
+void RegisterKeyInfoCommands(CLI::App& app, CommandContext& ctx) {
+  std::string& vkey_key = ctx.Keep<std::string>();
+  CLI::App* vkey_cmd = app.add_subcommand("vkey", "Print the verifier key of a private key file");
+  vkey_cmd->add_option("--key", vkey_key, "Private key file")->required();
+  vkey_cmd->callback([&] { ctx.command = [&] { return RunVkey(vkey_key, ctx.out, ctx.err); }; });
+
+  std::string& cert_file = ctx.Keep<std::string>();
+  CLI::App* cert_cmd = app.add_subcommand(
+      "cert-key",
+      "Print a TLS certificate's key id (sha256: and the hex SHA-256 of its public key), as a "
+      "node's [[peer]] and [access] entries pin it");
+  cert_cmd->add_option("file", cert_file, "PEM certificate file")->required();
+  cert_cmd->callback(
+      [&] { ctx.command = [&] { return RunCertKey(cert_file, ctx.out, ctx.err); }; });
+}
+
 }  // namespace
 
 void RegisterCryptoCommands(CLI::App& app, CommandContext& ctx) {
@@ -268,10 +297,7 @@ void RegisterCryptoCommands(CLI::App& app, CommandContext& ctx) {
       ->required();
   keygen_cmd->callback([&] { command = [&] { return RunKeygen(keygen, out, err); }; });
 
-  std::string& vkey_key = ctx.Keep<std::string>();
-  CLI::App* vkey_cmd = app.add_subcommand("vkey", "Print the verifier key of a private key file");
-  vkey_cmd->add_option("--key", vkey_key, "Private key file")->required();
-  vkey_cmd->callback([&] { command = [&] { return RunVkey(vkey_key, out, err); }; });
+  RegisterKeyInfoCommands(app, ctx);
 
   CLI::App* cp_cmd = app.add_subcommand("checkpoint", "Sign or verify C2SP checkpoints");
   cp_cmd->require_subcommand(1);

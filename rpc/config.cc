@@ -20,6 +20,7 @@
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/base/toml_reader.h"
+#include "crypto/certificate_key.h"
 #include "crypto/note.h"
 #include "ledger/domain/scheme.h"
 #include "ledger/log/log_format.h"
@@ -54,6 +55,12 @@ constexpr int64_t kMessageBytesMax = int64_t{256} << 20;
 constexpr int64_t kTransferDeadlineSecondsMax = 30 * kDaySeconds;
 constexpr int64_t kWorkerTokenSecondsMin = 60;
 constexpr int64_t kWorkerTokenSecondsMax = 365 * kDaySeconds;
+constexpr int64_t kWorkerMessageBytesMin = 1 << 10;
+constexpr int64_t kWorkerMessageBytesMax = 1 << 20;
+constexpr int64_t kMemoryBytesMin = 4 << 20;
+constexpr int64_t kMemoryBytesMax = int64_t{1} << 30;  // within int32_t, which gRPC's quota takes
+constexpr int64_t kThreadsMin = 2;
+constexpr int64_t kThreadsMax = 1024;
 
 // Reads an optional integer key into *out, which keeps its default when the key is absent.
 absl::Status OptionalInt32(const TableReader& table, std::string_view key, int64_t min, int64_t max,
@@ -246,7 +253,29 @@ struct AllClaims {
       "a certificate name may appear once: as one peer's identity, an administrator or "
       "an auditor"};
   Claims schemes{"a scheme may appear once: hosted by this node or by one peer"};
+  Claims keys{"a certificate key is one identity: one peer, administrator or auditor"};
 };
+
+// The certificate key of an identity: required with [tls], optional (and then unused) with
+// dev_plaintext. Each is claimed: one key is one identity.
+absl::StatusOr<std::string> CertificateKey(const TableReader& table, bool plaintext,
+                                           Claims* claims) {
+  constexpr std::string_view kKey = "certificate_key";
+  if (!table.Has(kKey)) {
+    if (plaintext) return std::string();
+    return table.Error(kKey,
+                       "is missing: with [tls] every identity is pinned to its certificate's key "
+                       "(`pbl cert-key FILE` prints it)");
+  }
+  PBL_ASSIGN_OR_RETURN(std::string key, table.String(kKey, crypto::kCertificateKeyBytes + 1));
+  if (!crypto::IsCertificateKeyId(key)) {
+    return table.Error(kKey, StrCat("= ", Quote(key),
+                                    " is not \"sha256:\" and 64 lowercase hex digits (the SHA-256 "
+                                    "of the certificate's public key; `pbl cert-key FILE`)"));
+  }
+  PBL_RETURN_IF_ERROR(claims->Claim(table, kKey, key));
+  return key;
+}
 
 // A list of valid scheme ids, each claimed.
 absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::string_view key,
@@ -265,19 +294,32 @@ absl::StatusOr<std::vector<std::string>> Schemes(const TableReader& table, std::
   return schemes;
 }
 
-// A list of certificate common names, each claimed; empty when the key is absent.
-absl::StatusOr<std::vector<std::string>> CommonNames(const TableReader& table, std::string_view key,
-                                                     Claims* claims) {
-  if (!table.Has(key)) return std::vector<std::string>();
-  PBL_ASSIGN_OR_RETURN(const std::vector<TomlItem> items,
-                       table.StringList(key, kAccessNamesMax, kCommonNameBytesMax + 1));
-  std::vector<std::string> names;
-  for (const TomlItem& item : items) {
-    PBL_ASSIGN_OR_RETURN(std::string name, CommonName(table.file(), item));
-    PBL_RETURN_IF_ERROR(claims->Claim(table.file(), item));
-    names.push_back(std::move(name));
+// An identity's name, claimed: 1-64 printable ASCII characters.
+absl::StatusOr<std::string> IdentityName(const TableReader& table, std::string_view key,
+                                         Claims* claims) {
+  PBL_ASSIGN_OR_RETURN(const std::string name, table.String(key, kCommonNameBytesMax + 1));
+  const Item item{name, table.Name(key), table.Line(key)};
+  PBL_ASSIGN_OR_RETURN(std::string checked, CommonName(table.file(), item));
+  PBL_RETURN_IF_ERROR(claims->Claim(table.file(), item));
+  return checked;
+}
+
+// A list of { name, certificate_key } tables, each name and key claimed; empty when absent.
+absl::StatusOr<std::vector<AccessIdentity>> AccessIdentities(const TableReader& table,
+                                                             std::string_view key, bool plaintext,
+                                                             AllClaims* claims) {
+  if (!table.Has(key)) return std::vector<AccessIdentity>();
+  PBL_ASSIGN_OR_RETURN(const std::vector<TableReader> items,
+                       table.TableArray(key, kAccessNamesMax));
+  std::vector<AccessIdentity> out;
+  for (const TableReader& item : items) {
+    PBL_RETURN_IF_ERROR(item.CheckKeys({"name", "certificate_key"}));
+    AccessIdentity identity;
+    PBL_ASSIGN_OR_RETURN(identity.name, IdentityName(item, "name", &claims->names));
+    PBL_ASSIGN_OR_RETURN(identity.certificate_key, CertificateKey(item, plaintext, &claims->keys));
+    out.push_back(std::move(identity));
   }
-  return names;
+  return out;
 }
 
 // --- sections ---
@@ -285,8 +327,8 @@ absl::StatusOr<std::vector<std::string>> CommonNames(const TableReader& table, s
 absl::Status ParseNode(const TableReader& node, const std::string& base_dir, AllClaims* claims,
                        NodeConfig* config) {
   PBL_RETURN_IF_ERROR(
-      node.CheckKeys({"id", "origin", "schemes", "data_dir", "listen", "signing_key",
-                      "metrics_listen", "rules_dir", "dev_plaintext"}));
+      node.CheckKeys({"id", "origin", "schemes", "data_dir", "listen", "worker_listen",
+                      "signing_key", "metrics_listen", "rules_dir", "dev_plaintext"}));
   PBL_ASSIGN_OR_RETURN(config->node_id, NodeId(node, "id"));
   PBL_RETURN_IF_ERROR(claims->ids.Claim(node, "id", config->node_id));
   PBL_ASSIGN_OR_RETURN(config->origin, node.String("origin", crypto::kKeyNameBytesMax));
@@ -298,6 +340,13 @@ absl::Status ParseNode(const TableReader& node, const std::string& base_dir, All
   if (config->schemes.empty()) return node.Error("schemes", "is empty (host at least one)");
   PBL_ASSIGN_OR_RETURN(config->data_dir, Path(node, "data_dir", base_dir));
   PBL_ASSIGN_OR_RETURN(config->listen, Address(node, "listen", /*port_min=*/0));
+  PBL_ASSIGN_OR_RETURN(config->worker_listen,
+                       Address(node, "worker_listen", /*port_min=*/0, /*empty_ok=*/true));
+  if (!config->worker_listen.empty() && config->worker_listen == config->listen &&
+      SplitHostPort(config->listen)->port != 0) {
+    return node.Error("worker_listen", StrCat("= ", Quote(config->worker_listen), " is also ",
+                                              node.Name("listen"), ": the two listeners differ"));
+  }
   PBL_ASSIGN_OR_RETURN(config->signing_key_file, Path(node, "signing_key", base_dir));
   PBL_ASSIGN_OR_RETURN(config->metrics_listen,
                        Address(node, "metrics_listen", /*port_min=*/0, /*empty_ok=*/true));
@@ -305,11 +354,13 @@ absl::Status ParseNode(const TableReader& node, const std::string& base_dir, All
   if (node.Has("dev_plaintext")) {
     PBL_ASSIGN_OR_RETURN(config->dev_plaintext, node.Bool("dev_plaintext"));
   }
-  if (config->dev_plaintext && !IsLoopbackHost(config->listen)) {
-    return node.Error(
-        "dev_plaintext",
-        StrCat("= true is refused: ", node.Name("listen"), " = ", Quote(config->listen),
-               " is not a loopback address (127.x.y.z, [::1] or localhost)"));
+  for (const std::string_view key : {"listen", "worker_listen"}) {
+    const std::string& address = key == "listen" ? config->listen : config->worker_listen;
+    if (config->dev_plaintext && !address.empty() && !IsLoopbackHost(address)) {
+      return node.Error("dev_plaintext",
+                        StrCat("= true is refused: ", node.Name(key), " = ", Quote(address),
+                               " is not a loopback address (127.x.y.z, [::1] or localhost)"));
+    }
   }
   return absl::OkStatus();
 }
@@ -332,19 +383,17 @@ absl::Status ParseTls(const TableReader& top, const std::string& base_dir, NodeC
   return absl::OkStatus();
 }
 
-absl::StatusOr<PeerConfig> ParsePeer(const TableReader& peer, AllClaims* claims) {
-  PBL_RETURN_IF_ERROR(peer.CheckKeys({"id", "address", "verifier_key", "identity", "schemes"}));
+absl::StatusOr<PeerConfig> ParsePeer(const TableReader& peer, bool plaintext, AllClaims* claims) {
+  PBL_RETURN_IF_ERROR(
+      peer.CheckKeys({"id", "address", "verifier_key", "identity", "certificate_key", "schemes"}));
   PeerConfig out;
   PBL_ASSIGN_OR_RETURN(out.id, NodeId(peer, "id"));
   PBL_RETURN_IF_ERROR(claims->ids.Claim(peer, "id", out.id));
   // A peer is dialled, so port 0 ("any free port") means nothing here.
   PBL_ASSIGN_OR_RETURN(out.address, Address(peer, "address", /*port_min=*/1));
   PBL_ASSIGN_OR_RETURN(out.verifier_key, PeerVerifierKey(peer, "verifier_key"));
-  PBL_ASSIGN_OR_RETURN(const std::string identity,
-                       peer.String("identity", kCommonNameBytesMax + 1));
-  const Item item{identity, peer.Name("identity"), peer.Line("identity")};
-  PBL_ASSIGN_OR_RETURN(out.identity, CommonName(peer.file(), item));
-  PBL_RETURN_IF_ERROR(claims->names.Claim(peer.file(), item));
+  PBL_ASSIGN_OR_RETURN(out.identity, IdentityName(peer, "identity", &claims->names));
+  PBL_ASSIGN_OR_RETURN(out.certificate_key, CertificateKey(peer, plaintext, &claims->keys));
   if (peer.Has("schemes")) {
     PBL_ASSIGN_OR_RETURN(out.schemes, Schemes(peer, "schemes", &claims->schemes));
   }
@@ -355,7 +404,7 @@ absl::Status ParsePeers(const TableReader& top, AllClaims* claims, NodeConfig* c
   if (!top.Has("peer")) return absl::OkStatus();
   PBL_ASSIGN_OR_RETURN(const std::vector<TableReader> peers, top.TableArray("peer", kPeersMax));
   for (const TableReader& peer : peers) {
-    PBL_ASSIGN_OR_RETURN(PeerConfig parsed, ParsePeer(peer, claims));
+    PBL_ASSIGN_OR_RETURN(PeerConfig parsed, ParsePeer(peer, config->dev_plaintext, claims));
     config->peers.push_back(std::move(parsed));
   }
   return absl::OkStatus();
@@ -365,8 +414,9 @@ absl::Status ParseAccess(const TableReader& top, AllClaims* claims, NodeConfig* 
   PBL_ASSIGN_OR_RETURN(const TableReader access, top.OptionalTable("access"));
   PBL_RETURN_IF_ERROR(access.CheckKeys({"administrators", "auditors"}));
   PBL_ASSIGN_OR_RETURN(config->administrators,
-                       CommonNames(access, "administrators", &claims->names));
-  PBL_ASSIGN_OR_RETURN(config->auditors, CommonNames(access, "auditors", &claims->names));
+                       AccessIdentities(access, "administrators", config->dev_plaintext, claims));
+  PBL_ASSIGN_OR_RETURN(config->auditors,
+                       AccessIdentities(access, "auditors", config->dev_plaintext, claims));
   return absl::OkStatus();
 }
 
@@ -374,7 +424,9 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   PBL_ASSIGN_OR_RETURN(const TableReader limits, top.OptionalTable("limits"));
   PBL_RETURN_IF_ERROR(
       limits.CheckKeys({"max_batch_entries", "max_message_bytes", "transfer_deadline_seconds",
-                        "prepare_deadline_max_seconds", "worker_token_max_seconds"}));
+                        "prepare_deadline_max_seconds", "worker_token_max_seconds",
+                        "listen_memory_bytes", "listen_threads_max", "worker_max_message_bytes",
+                        "worker_memory_bytes", "worker_threads_max"}));
   PBL_RETURN_IF_ERROR(
       OptionalInt32(limits, "max_batch_entries", 1, kBatchEntriesMax, &config->max_batch_entries));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "max_message_bytes", kMessageBytesMin, kMessageBytesMax,
@@ -387,6 +439,16 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
                                     &config->prepare_deadline_max_seconds));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_token_max_seconds", kWorkerTokenSecondsMin,
                                     kWorkerTokenSecondsMax, &config->worker_token_max_seconds));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "listen_memory_bytes", kMemoryBytesMin, kMemoryBytesMax,
+                                    &config->listen_memory_bytes));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "listen_threads_max", kThreadsMin, kThreadsMax,
+                                    &config->listen_threads_max));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_max_message_bytes", kWorkerMessageBytesMin,
+                                    kWorkerMessageBytesMax, &config->worker_max_message_bytes));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_memory_bytes", kMemoryBytesMin, kMemoryBytesMax,
+                                    &config->worker_memory_bytes));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_threads_max", kThreadsMin, kThreadsMax,
+                                    &config->worker_threads_max));
   return absl::OkStatus();
 }
 

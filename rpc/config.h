@@ -15,11 +15,21 @@
 namespace pbl::rpc {
 
 struct PeerConfig {
-  std::string id;                    // the peer's node id, e.g. "anhui"
-  std::string address;               // host:port of its gRPC server
-  std::string verifier_key;          // its C2SP note verifier key (checkpoints, packages, receipts)
-  std::string identity;              // the common name of the client certificate it presents
+  std::string id;            // the peer's node id, e.g. "anhui"
+  std::string address;       // host:port of its gRPC server
+  std::string verifier_key;  // its C2SP note verifier key (checkpoints, packages, receipts)
+  std::string identity;      // the name it goes by in this node's logs and messages
+  // The key id (crypto/certificate_key.h) of the certificate it presents, as a client to this
+  // node and as a server to this node's calls. Empty only with dev_plaintext.
+  std::string certificate_key;
   std::vector<std::string> schemes;  // the schemes it hosts, e.g. UEBPI-340000
+};
+
+// An administrator or auditor: the name it goes by in logs and messages, and the key id of its
+// client certificate (empty only with dev_plaintext, where the name stands for the certificate).
+struct AccessIdentity {
+  std::string name;
+  std::string certificate_key;
 };
 
 struct TlsConfig {
@@ -34,6 +44,7 @@ struct NodeConfig {
   std::vector<std::string> schemes;  // [node] schemes hosted (validated scheme ids), >= 1
   std::string data_dir;              // [node] data_dir: the log and the transfer state
   std::string listen;                // [node] listen: host:port (port 0: any free port)
+  std::string worker_listen;         // [node] worker_listen: the workers' listener, "" for none
   std::string signing_key_file;      // [node] signing_key: Go note private key file (0600)
   std::string metrics_listen;        // [node] metrics_listen: host:port, empty for none
   std::string rules_dir;             // [node] rules_dir: empty for the compiled-in rules
@@ -45,9 +56,9 @@ struct NodeConfig {
 
   std::vector<PeerConfig> peers;  // [[peer]]
 
-  // [access]: certificate common names.
-  std::vector<std::string> administrators;
-  std::vector<std::string> auditors;
+  // [access]
+  std::vector<AccessIdentity> administrators;
+  std::vector<AccessIdentity> auditors;
 
   // [limits]
   int32_t max_batch_entries = 10'000;
@@ -59,12 +70,21 @@ struct NodeConfig {
   // step (Guobanfa [2009] No. 66 art. 8) and the weekends between.
   int32_t prepare_deadline_max_seconds = 21 * 86'400;
   int32_t worker_token_max_seconds = 86'400 * 30;
+  // The listener of administrators, auditors and peers (which present certificates): gRPC's
+  // resource quota, the memory and threads its calls may take.
+  int32_t listen_memory_bytes = 1 << 30;
+  int32_t listen_threads_max = 64;
+  // The workers' listener (no client certificate): small requests only, a small quota.
+  int32_t worker_max_message_bytes = 16 << 10;
+  int32_t worker_memory_bytes = 16 << 20;
+  int32_t worker_threads_max = 16;
 };
 
 // Reads and checks the file. INVALID_ARGUMENT "FILE:LINE: message" naming the key for: TOML
 // syntax errors, unknown keys or tables, missing required keys, wrong types, a bad node id,
-// scheme id, address or verifier key, duplicate peer ids or identities, an identity in two roles,
-// limits out of range, plaintext on a non-loopback address. NOT_FOUND if the
+// scheme id, address, verifier key or certificate key, duplicate peer ids, identities or
+// certificate keys, an identity in two roles, limits out of range, plaintext on a non-loopback
+// address, a missing certificate key with [tls]. NOT_FOUND if the
 // file cannot be read.
 absl::StatusOr<NodeConfig> LoadNodeConfig(const std::string& path);
 absl::StatusOr<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& file_name,

@@ -3,14 +3,11 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/resource_quota.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
@@ -23,6 +20,7 @@
 #include "rpc/metrics.h"
 #include "rpc/peers.h"
 #include "rpc/services.h"
+#include "rpc/tls.h"
 #include "rpc/transfer_store.h"
 #include "rpc/transfers.h"
 #include "rpc/worker_token.h"
@@ -40,14 +38,6 @@ int64_t NowMs() {
       .count();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat("cannot read ", what, " ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 struct Node::State {
@@ -63,10 +53,13 @@ struct Node::State {
   std::unique_ptr<Authorizer> authorizer;
   std::map<std::string, Peer, std::less<>> peers;
   std::unique_ptr<TransferManager> manager;
-  ServiceContext context;
+  ServiceContext context;         // the main listener's services
+  ServiceContext worker_context;  // the workers' listener's
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<grpc::Server> worker_server;  // null without [node] worker_listen
   int port = 0;
+  int worker_port = 0;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -74,6 +67,8 @@ struct Node::State {
 
   absl::Status OpenStores();
   absl::Status ConnectPeers();
+  absl::Status StartMain();
+  absl::Status StartWorkers();
 };
 
 absl::Status Node::State::OpenStores() {
@@ -109,16 +104,12 @@ absl::Status Node::State::OpenStores() {
 }
 
 absl::Status Node::State::ConnectPeers() {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (config.tls) {
-    grpc::SslCredentialsOptions ssl;
-    PBL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(config.tls->client_ca_file, "client CA"));
-    PBL_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(config.tls->cert_file, "certificate"));
-    PBL_ASSIGN_OR_RETURN(ssl.pem_private_key,
-                         crypto::ReadSecretFile(config.tls->key_file, "TLS key"));
-    credentials = grpc::SslCredentials(ssl);
-  }
   for (const PeerConfig& p : config.peers) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (config.tls) {
+      PBL_ASSIGN_OR_RETURN(credentials,
+                           PeerChannelCredentials(*config.tls, p.id, p.certificate_key));
+    }
     PBL_ASSIGN_OR_RETURN(const crypto::VerifierKey vkey, crypto::ParseVerifierKey(p.verifier_key));
     Peer peer;
     peer.id = p.id;
@@ -166,8 +157,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config, NodeSeams 
     LogWarning("transfer_record_unreadable", StrCat("record=", name, " quarantined=true"));
   }
   state->metrics->UnreadableTransferRecords(static_cast<int64_t>(unreadable.size()));
-  state->context =
-      ServiceContext{node, state->authorizer.get(), state->manager.get(), state->tokens.get()};
+  state->context = ServiceContext{node, state->authorizer.get(), state->manager.get(),
+                                  state->tokens.get(), Listener::kMain};
+  state->worker_context = state->context;
+  state->worker_context.listener = Listener::kWorker;
   return std::unique_ptr<Node>(new Node(std::move(state)));
 }
 
@@ -175,40 +168,83 @@ Node::Node(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 Node::~Node() { Shutdown(); }
 
+namespace {
+
+// Memory and threads for one listener's calls. gRPC 1.51 reads a whole message before it checks
+// its size against the listener's maximum (a 60 MB request costs about 90 MB), so the quota is
+// what bounds a flood: under its pressure gRPC cancels calls and closes connections
+// (RESOURCE_EXHAUSTED, UNAVAILABLE) instead of growing. 16 calls of 60 MB at once with a 16 MiB
+// quota raised the node's peak by 33 MB; with 64 MiB, one call raised it by 90 MB.
+void SetQuota(grpc::ServerBuilder* builder, const std::string& name, int32_t bytes,
+              int32_t threads) {
+  grpc::ResourceQuota quota(name);
+  quota.Resize(static_cast<size_t>(bytes));
+  quota.SetMaxThreads(threads);
+  builder->SetResourceQuota(quota);  // the builder keeps its own reference
+}
+
+}  // namespace
+
+absl::Status Node::State::StartMain() {
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (config.tls) {
+    PBL_ASSIGN_OR_RETURN(credentials, ServerCredentials(*config.tls, Listener::kMain));
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, credentials, &port);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  SetQuota(&builder, "pbl-main", config.listen_memory_bytes, config.listen_threads_max);
+  services.push_back(std::make_unique<LedgerServiceImpl>(&context));
+  services.push_back(std::make_unique<PersonServiceImpl>(&context));
+  services.push_back(std::make_unique<TransferServiceImpl>(&context));
+  services.push_back(std::make_unique<PeerServiceImpl>(&context));
+  services.push_back(std::make_unique<TokenServiceImpl>(&context));
+  for (const auto& service : services) builder.RegisterService(service.get());
+  server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(StrCat("cannot listen on ", config.listen));
+  }
+  return absl::OkStatus();
+}
+
+// Only the services workers call (their history, entitlement and statement, and the log's
+// checkpoints and proofs to check them); requests of worker_max_message_bytes at most, so that a
+// client that shows nothing can make the node hold little.
+absl::Status Node::State::StartWorkers() {
+  if (config.worker_listen.empty()) return absl::OkStatus();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (config.tls) {
+    PBL_ASSIGN_OR_RETURN(credentials, ServerCredentials(*config.tls, Listener::kWorker));
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.worker_listen, credentials, &worker_port);
+  builder.SetMaxReceiveMessageSize(config.worker_max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  SetQuota(&builder, "pbl-workers", config.worker_memory_bytes, config.worker_threads_max);
+  services.push_back(std::make_unique<LedgerServiceImpl>(&worker_context));
+  builder.RegisterService(services.back().get());
+  services.push_back(std::make_unique<PersonServiceImpl>(&worker_context));
+  builder.RegisterService(services.back().get());
+  worker_server = builder.BuildAndStart();
+  if (worker_server == nullptr || worker_port == 0) {
+    return absl::UnavailableError(StrCat("cannot listen on ", config.worker_listen));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Node::Start() {
   State& s = *state_;
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
-  if (s.config.tls) {
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);  // workers come without certificates
-    PBL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(s.config.tls->client_ca_file, "client CA"));
-    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-    PBL_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(s.config.tls->cert_file, "certificate"));
-    PBL_ASSIGN_OR_RETURN(pair.private_key,
-                         crypto::ReadSecretFile(s.config.tls->key_file, "TLS key"));
-    ssl.pem_key_cert_pairs.push_back(std::move(pair));
-    credentials = grpc::SslServerCredentials(ssl);
-  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(s.config.listen, credentials, &s.port);
-  builder.SetMaxReceiveMessageSize(s.config.max_message_bytes);
-  builder.SetMaxSendMessageSize(s.config.max_message_bytes);
-  s.services.push_back(std::make_unique<LedgerServiceImpl>(&s.context));
-  s.services.push_back(std::make_unique<PersonServiceImpl>(&s.context));
-  s.services.push_back(std::make_unique<TransferServiceImpl>(&s.context));
-  s.services.push_back(std::make_unique<PeerServiceImpl>(&s.context));
-  s.services.push_back(std::make_unique<TokenServiceImpl>(&s.context));
-  for (const auto& service : s.services) builder.RegisterService(service.get());
-  s.server = builder.BuildAndStart();
-  if (s.server == nullptr || s.port == 0) {
-    return absl::UnavailableError(StrCat("cannot listen on ", s.config.listen));
-  }
+  PBL_RETURN_IF_ERROR(s.StartMain());
+  PBL_RETURN_IF_ERROR(s.StartWorkers());
   if (!s.config.metrics_listen.empty())
     PBL_RETURN_IF_ERROR(s.metrics->Serve(s.config.metrics_listen));
   s.manager->StartWorker(kWorkerTickMs);
-  LogInfo("serving", StrCat("address=", listen_address(), " log_size=", s.ledger->Head().size,
+  LogInfo("serving", StrCat("address=", listen_address(),
+                            " worker_address=", s.worker_server ? worker_address() : "none",
+                            " log_size=", s.ledger->Head().size,
                             " tls=", s.config.tls ? "mutual" : "off (development)"));
   return absl::OkStatus();
 }
@@ -216,6 +252,12 @@ absl::Status Node::Start() {
 std::string Node::listen_address() const {
   const std::string& listen = state_->config.listen;
   return StrCat(listen.substr(0, listen.rfind(':')), ":", state_->port);
+}
+
+std::string Node::worker_address() const {
+  const std::string& listen = state_->config.worker_listen;
+  if (listen.empty()) return "";
+  return StrCat(listen.substr(0, listen.rfind(':')), ":", state_->worker_port);
 }
 
 void Node::Wait() {
@@ -231,9 +273,9 @@ void Node::Shutdown() {
   }
   // In-flight calls get a few seconds to finish; appends in the ledger's queue complete before
   // the ledger closes.
-  if (state_->server != nullptr) {
-    state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  }
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
+  if (state_->worker_server != nullptr) state_->worker_server->Shutdown(deadline);
+  if (state_->server != nullptr) state_->server->Shutdown(deadline);
   if (state_->manager != nullptr) state_->manager->StopWorker();
   state_->cv.notify_all();
   LogInfo("stopped", StrCat("log_size=", state_->ledger->Head().size));

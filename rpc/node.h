@@ -25,10 +25,13 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Starts the gRPC server (and the metrics endpoint, if configured) and the transfer worker.
+  // Starts the gRPC servers (the main listener, and the workers' if configured), the metrics
+  // endpoint if configured, and the transfer worker.
   absl::Status Start();
-  // The address the server listens on, with the real port when the config asked for port 0.
+  // The address the main listener listens on, with the real port when the config asked for 0.
   std::string listen_address() const;
+  // The workers' listener's address likewise; "" without [node] worker_listen.
+  std::string worker_address() const;
   // Blocks until Shutdown is called from another thread.
   void Wait();
   void Shutdown();

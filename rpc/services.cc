@@ -30,7 +30,7 @@ constexpr uint32_t kStreamChunkEntries = 1000;
 template <typename Fn>
 grpc::Status Serve(const ServiceContext* c, const grpc::ServerContext* context,
                    std::string_view method, std::initializer_list<Role> roles, Fn fn) {
-  absl::StatusOr<Caller> caller = c->authorizer->Identify(*context);
+  absl::StatusOr<Caller> caller = c->authorizer->Identify(*context, c->listener);
   absl::Status status = caller.status();
   if (status.ok()) status = RequireRole(*caller, roles, method);
   if (status.ok()) status = fn(*caller);

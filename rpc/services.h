@@ -17,6 +17,7 @@ struct ServiceContext {
   const Authorizer* authorizer = nullptr;
   TransferManager* transfers = nullptr;
   const WorkerTokens* tokens = nullptr;
+  Listener listener = Listener::kMain;  // which of the node's listeners these services serve
 };
 
 class LedgerServiceImpl final : public v1::LedgerService::Service {

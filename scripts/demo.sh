@@ -61,7 +61,10 @@ free_port() {  # the first port from $1 on that nobody listens on
 }
 port_sh=$(free_port 17443)
 port_ah=$(free_port $((port_sh + 1)))
-write_config() {  # id, port, schemes, admin, peer id, peer port, peer vkey, peer schemes
+wport_sh=$(free_port $((port_ah + 1)))  # the workers' listeners (no client certificate)
+wport_ah=$(free_port $((wport_sh + 1)))
+key_of() { "$pbl" cert-key "pki/$1.crt"; }  # what a node pins: the certificate's public key
+write_config() {  # id, port, schemes, admin, peer id, peer port, peer vkey, peer schemes, worker port
   cat > "$1.toml" <<EOF
 [node]
 id = "$1"
@@ -69,6 +72,7 @@ origin = "pbl.demo/$1"
 schemes = $3
 data_dir = "data/$1"
 listen = "127.0.0.1:$2"
+worker_listen = "127.0.0.1:$9"
 signing_key = "keys/$1.key"
 
 [tls]
@@ -81,17 +85,18 @@ id = "$5"
 address = "127.0.0.1:$6"
 verifier_key = "$7"
 identity = "$5"
+certificate_key = "$(key_of "$5")"
 schemes = $8
 
 [access]
-administrators = ["$4"]
-auditors = ["auditor"]
+administrators = [{ name = "$4", certificate_key = "$(key_of "$4")" }]
+auditors = [{ name = "auditor", certificate_key = "$(key_of auditor)" }]
 EOF
 }
 write_config shanghai "$port_sh" '["UEBPI-310000", "URRBPI-310000"]' admin-sh \
-  anhui "$port_ah" "$vkey_ah" '["UEBPI-340000", "URRBPI-340000"]'
+  anhui "$port_ah" "$vkey_ah" '["UEBPI-340000", "URRBPI-340000"]' "$wport_sh"
 write_config anhui "$port_ah" '["UEBPI-340000", "URRBPI-340000"]' admin-ah \
-  shanghai "$port_sh" "$vkey_sh" '["UEBPI-310000", "URRBPI-310000"]'
+  shanghai "$port_sh" "$vkey_sh" '["UEBPI-310000", "URRBPI-310000"]' "$wport_ah"
 
 step "3. Start both nodes on loopback (mutual TLS)"
 for n in shanghai anhui; do
@@ -151,7 +156,7 @@ step "8. Audit each node's whole log, then every transfer across the two logs"
 
 step "9. One worker ($worker): a token, their history, chart and entitlement"
 "$pbl" token issue --person-id "$worker" --ttl 3600 --out worker.token "${ah[@]}"
-worker_ah=(--server "127.0.0.1:$port_ah" --ca pki/ca.crt --token-file worker.token)
+worker_ah=(--server "127.0.0.1:$wport_ah" --ca pki/ca.crt --token-file worker.token)
 "$pbl" history --person-id "$worker" "${worker_ah[@]}"
 "$pbl" entitlement --person-id "$worker" --scheme-id UEBPI-340000 --as-of 2025-06-01 "${worker_ah[@]}"
 

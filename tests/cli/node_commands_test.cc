@@ -89,7 +89,7 @@ TEST_F(NodeCommandsTest, ATokenFileIsTheWorkersAloneAndOpensOnlyTheirRecords) {
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   rpc::ClientOptions o;
-  o.address = cluster_->spec(kShanghai).Address();
+  o.address = cluster_->spec(kShanghai).WorkerAddress();
   o.ca_file = cluster_->pki().ca_cert;
   std::getline(*std::make_unique<std::ifstream>(file), o.token);
   ASSERT_OK_AND_ASSIGN(auto worker, rpc::NodeClient::Connect(o));

@@ -77,6 +77,25 @@ TEST_F(PblCliTest, KeygenWritesA0600KeyAndPrintsItsVerifierKey) {
   EXPECT_EQ(vkey.out, r.out);
 }
 
+// `pbl cert-key` prints the key id openssl computed for the same certificate (the vector file).
+TEST_F(PblCliTest, CertKeyPrintsTheKeyIdOpensslComputes) {
+  const std::string dir = std::string(PBL_VECTORS_DIR) + "/certificate_key/";
+  std::ifstream ids(dir + "key-ids.txt");
+  std::string file;
+  std::string id;
+  int checked = 0;
+  while (ids >> file >> id) {
+    const RunResult r = Pbl({"cert-key", dir + file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, id + "\n") << file;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
+  const RunResult not_a_cert = Pbl({"cert-key", dir + "key-ids.txt"});
+  EXPECT_NE(not_a_cert.exit_code, 0);
+  EXPECT_THAT(not_a_cert.err, HasSubstr("cert-key"));
+}
+
 TEST_F(PblCliTest, KeygenNeverOverwritesAKey) {
   ASSERT_EQ(Pbl({"keygen", "--name", "a", "--out", "node.key"}).exit_code, 0);
   const std::string before = Read("node.key");

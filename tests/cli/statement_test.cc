@@ -93,7 +93,7 @@ class ClusterCliTest : public ClusterTest<ClusterCliTest> {
   static std::vector<std::string> AsWorker(std::vector<std::string> args, const std::string& token,
                                            int node = kShanghai) {
     for (const std::string& a :
-         {std::string("--server"), cluster_->spec(node).Address(), std::string("--ca"),
+         {std::string("--server"), cluster_->spec(node).WorkerAddress(), std::string("--ca"),
           cluster_->pki().ca_cert, std::string("--token"), token}) {
       args.push_back(a);
     }

@@ -189,6 +189,7 @@ std::string FullConfig() {
          "schemes = [\"UEBPI-310000\", \"URRBPI-310000\"]\n"
          "data_dir = \"data/shanghai\"\n"
          "listen = \"127.0.0.1:7443\"\n"
+         "worker_listen = \"127.0.0.1:7453\"\n"
          "signing_key = \"keys/shanghai.key\"\n"
          "metrics_listen = \"127.0.0.1:9464\"\n"
          "rules_dir = \"/usr/share/pbl/rules\"\n"
@@ -204,6 +205,8 @@ std::string FullConfig() {
          VerifierKeyOf(SourceNode()) +
          "\"\n"
          "identity = \"node-anhui\"\n"
+         "certificate_key = "
+         "\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
          "schemes = [\"UEBPI-340000\", \"URRBPI-340000\"]\n\n"
          "[[peer]]\n"
          "id = \"witness\"\n"
@@ -211,15 +214,28 @@ std::string FullConfig() {
          "verifier_key = \"" +
          VerifierKeyOf(WitnessNode()) +
          "\"\n"
-         "identity = \"node-witness\"\n\n"
+         "identity = \"node-witness\"\n"
+         "certificate_key = "
+         "\"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\n\n"
          "[access]\n"
-         "administrators = [\"admin-shanghai\", \"admin-2\"]\n"
-         "auditors = [\"auditor\"]\n\n"
+         "administrators = [\n"
+         "  { name = \"admin-shanghai\", certificate_key = "
+         "\"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\" },\n"
+         "  { name = \"admin-2\", certificate_key = "
+         "\"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\" },\n"
+         "]\n"
+         "auditors = [{ name = \"auditor\", certificate_key = "
+         "\"sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\" }]\n\n"
          "[limits]\n"
          "max_batch_entries = 5000\n"
          "max_message_bytes = 16777216\n"
          "transfer_deadline_seconds = 600\n"
-         "worker_token_max_seconds = 86400\n";
+         "worker_token_max_seconds = 86400\n"
+         "worker_max_message_bytes = 16384\n"
+         "worker_memory_bytes = 16777216\n"
+         "worker_threads_max = 16\n"
+         "listen_memory_bytes = 1073741824\n"
+         "listen_threads_max = 64\n";
 }
 
 void ConfigSeeds(std::vector<Seed>* seeds) {
@@ -255,6 +271,16 @@ void ConfigSeeds(std::vector<Seed>* seeds) {
                     ReplaceFirst(full, "[\"UEBPI-340000\",", "[\"UEBPI-310000\",")});
   seeds->push_back({"config_fuzzer", "identity-also-administrator",
                     ReplaceFirst(full, "\"admin-2\"", "\"node-anhui\"")});
+  seeds->push_back(
+      {"config_fuzzer", "certificate-key-twice",
+       ReplaceFirst(full, "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+                    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")});
+  seeds->push_back(
+      {"config_fuzzer", "certificate-key-missing",
+       ReplaceFirst(full,
+                    "certificate_key = "
+                    "\"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+                    "")});
   seeds->push_back({"config_fuzzer", "unknown-key",
                     ReplaceFirst(full, "[limits]\n", "[limits]\nmax_peers = 3\n")});
   seeds->push_back(

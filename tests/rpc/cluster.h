@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +109,7 @@ class Cluster {
       spec.id = ids[i];
       spec.schemes = schemes[i];
       spec.port = TestNodePort();
+      spec.worker_port = TestNodePort();
       spec.dir = dir_ + "/" + ids[i];
       spec.origin = TestOrigin(ids[i]);
       crypto::SigningKey key = crypto::SigningKey::Generate();
@@ -121,13 +123,16 @@ class Cluster {
       specs_.push_back(spec);
     }
     for (int i = 0; i < 2; ++i) {
-      AccessLists access{{i == kShanghai ? "admin-sh" : "admin-ah"}, {"auditor"}};
+      AccessLists access{{Identity(i == kShanghai ? "admin-sh" : "admin-ah")},
+                         {Identity("auditor")}};
       std::optional<FaultPlanSpec> plan = options.fault_plan;
       if (plan) plan->seed += static_cast<uint64_t>(i) * 7919;
       if (i == kShanghai && !options.shanghai_tampers.empty()) {
         if (!plan) plan = FaultPlanSpec{};
         plan->tamper_package = options.shanghai_tampers;
       }
+      access_.push_back(access);
+      plans_.push_back(plan);
       absl::StatusOr<std::string> config =
           WriteNodeConfig(specs_[static_cast<size_t>(i)], PeersOf(specs_, ids[i]), access, plan);
       ASSERT_TRUE(config.ok()) << config.status();
@@ -141,24 +146,46 @@ class Cluster {
     return processes_[static_cast<size_t>(i)]->StartCommand(
         NodeCommand(specs_[static_cast<size_t>(i)], PBL_PBLD_PATH, PBL_PBLD_FAULTY_PATH));
   }
+  // Stops node `i`, writes its configuration again with its peers as `edit` leaves them (the
+  // cluster's own specs are not changed), and starts it. Reconfigure(i, {}) restores it.
+  absl::Status Reconfigure(int i, const std::function<void(std::vector<NodeSpec>*)>& edit) {
+    const auto n = static_cast<size_t>(i);
+    std::vector<NodeSpec> peers = PeersOf(specs_, specs_[n].id);
+    if (edit) edit(&peers);
+    processes_[n]->Stop();
+    absl::StatusOr<std::string> config = WriteNodeConfig(specs_[n], peers, access_[n], plans_[n]);
+    if (!config.ok()) return config.status();
+    return StartNode(i);
+  }
+
   NodeProcess& process(int i) { return *processes_[static_cast<size_t>(i)]; }
   const NodeSpec& spec(int i) const { return specs_[static_cast<size_t>(i)]; }
   const TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_; }
   const crypto::SigningKey& key(int i) const { return *keys_[static_cast<size_t>(i)]; }
 
-  // A client of node `i` with client certificate `name` (empty: no certificate).
+  // The [access] entry of certificate `name` of the cluster's PKI (its key pinned).
+  AccessEntry Identity(const std::string& name) const {
+    absl::StatusOr<std::string> key = CertificateKeyOfFile(pki_.Cert(name));
+    EXPECT_TRUE(key.ok()) << key.status();
+    return AccessEntry{name, key.value_or("")};
+  }
+
+  // A client of node `i` with client certificate `name`, on the main listener; without one
+  // (`name` empty), on the workers' listener, where a token is what counts.
   std::unique_ptr<rpc::NodeClient> Client(int i, const std::string& name,
-                                          const std::string& token = "") const {
+                                          const std::string& token = "",
+                                          int64_t timeout_ms = 30'000) const {
     rpc::ClientOptions o;
-    o.address = specs_[static_cast<size_t>(i)].Address();
+    const NodeSpec& spec = specs_[static_cast<size_t>(i)];
+    o.address = name.empty() ? spec.WorkerAddress() : spec.Address();
     o.ca_file = pki_.ca_cert;
     if (!name.empty()) {
       o.cert_file = pki_.Cert(name);
       o.key_file = pki_.Key(name);
     }
     o.token = token;
-    o.timeout_ms = 30'000;
+    o.timeout_ms = timeout_ms;
     return *rpc::NodeClient::Connect(o);
   }
   std::unique_ptr<rpc::NodeClient> Admin(int i) const {
@@ -172,6 +199,8 @@ class Cluster {
   std::string dir_;
   TestPki pki_;
   std::vector<NodeSpec> specs_;
+  std::vector<AccessLists> access_;                  // by node
+  std::vector<std::optional<FaultPlanSpec>> plans_;  // by node
   std::vector<std::unique_ptr<crypto::SigningKey>> keys_;
   std::vector<std::unique_ptr<NodeProcess>> processes_;
 };

@@ -45,6 +45,9 @@ const std::string& BeijingKey() {
   return *key;
 }
 
+// Certificate key ids (crypto/certificate_key.h): fixed values, not of any real certificate.
+std::string KeyId(char digit) { return "sha256:" + std::string(64, digit); }
+
 // Every key of the format, each on its own line so a test can name a line by its text.
 std::string FullConfig() {
   return StrCat(R"(# Shanghai's node.
@@ -54,6 +57,7 @@ origin = "pbl.example/shanghai"
 schemes = ["UEBPI-310000", "URRBPI-310000"]
 data_dir = "data/shanghai"
 listen = "127.0.0.1:7443"
+worker_listen = "127.0.0.1:7453"
 signing_key = "keys/shanghai.key"
 metrics_listen = "127.0.0.1:9464"
 rules_dir = "/usr/share/pbl/rules"
@@ -70,6 +74,8 @@ address = "127.0.0.1:7444"
 verifier_key = ")",
                 AnhuiKey(), R"("
 identity = "node-anhui"
+certificate_key = ")",
+                KeyId('a'), R"("
 schemes = ["UEBPI-340000", "URRBPI-340000"]
 
 [[peer]]
@@ -78,10 +84,18 @@ address = "[::1]:7445"
 verifier_key = ")",
                 BeijingKey(), R"("
 identity = "node-beijing"
+certificate_key = ")",
+                KeyId('b'), R"("
 
 [access]
-administrators = ["admin-shanghai", "admin-2"]
-auditors = ["auditor"]
+administrators = [
+  { name = "admin-shanghai", certificate_key = ")",
+                KeyId('c'), R"(" },
+  { name = "admin-2", certificate_key = ")",
+                KeyId('d'), R"(" },
+]
+auditors = [{ name = "auditor", certificate_key = ")",
+                KeyId('e'), R"(" }]
 
 [limits]
 max_batch_entries = 5000
@@ -89,6 +103,11 @@ max_message_bytes = 16777216
 transfer_deadline_seconds = 600
 prepare_deadline_max_seconds = 604800
 worker_token_max_seconds = 86400
+listen_memory_bytes = 536870912
+listen_threads_max = 32
+worker_max_message_bytes = 8192
+worker_memory_bytes = 33554432
+worker_threads_max = 8
 )");
 }
 
@@ -140,26 +159,42 @@ std::string Describe(const TlsConfig& tls) {
   return StrCat("{cert=", cert, " key=", key, " client_ca=", client_ca, "}");
 }
 std::string Describe(const PeerConfig& peer) {
-  const auto& [id, address, verifier_key, identity, schemes] = peer;
+  const auto& [id, address, verifier_key, identity, certificate_key, schemes] = peer;
   return StrCat("{id=", id, " address=", address, " verifier_key=", verifier_key,
-                " identity=", identity, " schemes=", Describe(schemes), "}");
+                " identity=", identity, " certificate_key=", certificate_key,
+                " schemes=", Describe(schemes), "}");
+}
+std::string Describe(const std::vector<AccessIdentity>& list) {
+  std::string out = "[";
+  for (const auto& [name, certificate_key] : list) {
+    StrAppend(&out, out.size() > 1 ? ", " : "", name, "=", certificate_key);
+  }
+  return out + "]";
 }
 std::string Describe(const NodeConfig& c) {
-  const auto& [node_id, origin, schemes, data_dir, listen, signing_key_file, metrics_listen,
-               rules_dir, tls, dev_plaintext, peers, administrators, auditors, max_batch_entries,
-               max_message_bytes, transfer_deadline_seconds, prepare_deadline_max_seconds,
-               worker_token_max_seconds] = c;
+  const auto& [node_id, origin, schemes, data_dir, listen, worker_listen, signing_key_file,
+               metrics_listen, rules_dir, tls, dev_plaintext, peers, administrators, auditors,
+               max_batch_entries, max_message_bytes, transfer_deadline_seconds,
+               prepare_deadline_max_seconds, worker_token_max_seconds, listen_memory_bytes,
+               listen_threads_max, worker_max_message_bytes, worker_memory_bytes,
+               worker_threads_max] = c;
   std::string out =
       StrCat("node_id=", node_id, "\norigin=", origin, "\nschemes=", Describe(schemes),
-             "\ndata_dir=", data_dir, "\nlisten=", listen, "\nsigning_key_file=", signing_key_file,
-             "\nmetrics_listen=", metrics_listen, "\nrules_dir=", rules_dir);
+             "\ndata_dir=", data_dir, "\nlisten=", listen, "\nworker_listen=", worker_listen,
+             "\nsigning_key_file=", signing_key_file, "\nmetrics_listen=", metrics_listen,
+             "\nrules_dir=", rules_dir);
   StrAppend(&out, "\ntls=", tls ? Describe(*tls) : "none", "\ndev_plaintext=", dev_plaintext);
   for (const PeerConfig& peer : peers) StrAppend(&out, "\npeer=", Describe(peer));
   StrAppend(&out, "\nadministrators=", Describe(administrators), "\nauditors=", Describe(auditors),
             "\nmax_batch_entries=", max_batch_entries, "\nmax_message_bytes=", max_message_bytes,
             "\ntransfer_deadline_seconds=", transfer_deadline_seconds,
             "\nprepare_deadline_max_seconds=", prepare_deadline_max_seconds,
-            "\nworker_token_max_seconds=", worker_token_max_seconds, "\n");
+            "\nworker_token_max_seconds=", worker_token_max_seconds,
+            "\nlisten_memory_bytes=", listen_memory_bytes,
+            "\nlisten_threads_max=", listen_threads_max,
+            "\nworker_max_message_bytes=", worker_max_message_bytes,
+            "\nworker_memory_bytes=", worker_memory_bytes,
+            "\nworker_threads_max=", worker_threads_max, "\n");
   return out;
 }
 
@@ -170,6 +205,7 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.schemes = {"UEBPI-310000", "URRBPI-310000"};
   want.data_dir = "/etc/pbl/data/shanghai";
   want.listen = "127.0.0.1:7443";
+  want.worker_listen = "127.0.0.1:7453";
   want.signing_key_file = "/etc/pbl/keys/shanghai.key";
   want.metrics_listen = "127.0.0.1:9464";
   want.rules_dir = "/usr/share/pbl/rules";  // absolute: not resolved
@@ -177,17 +213,26 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
       TlsConfig{"/etc/pbl/tls/shanghai.crt", "/etc/pbl/tls/shanghai.key", "/etc/pbl/tls/ca.crt"};
   want.dev_plaintext = false;
   want.peers = {
-      PeerConfig{
-          "anhui", "127.0.0.1:7444", AnhuiKey(), "node-anhui", {"UEBPI-340000", "URRBPI-340000"}},
-      PeerConfig{"beijing", "[::1]:7445", BeijingKey(), "node-beijing", {}},
+      PeerConfig{"anhui",
+                 "127.0.0.1:7444",
+                 AnhuiKey(),
+                 "node-anhui",
+                 KeyId('a'),
+                 {"UEBPI-340000", "URRBPI-340000"}},
+      PeerConfig{"beijing", "[::1]:7445", BeijingKey(), "node-beijing", KeyId('b'), {}},
   };
-  want.administrators = {"admin-shanghai", "admin-2"};
-  want.auditors = {"auditor"};
+  want.administrators = {{"admin-shanghai", KeyId('c')}, {"admin-2", KeyId('d')}};
+  want.auditors = {{"auditor", KeyId('e')}};
   want.max_batch_entries = 5000;
   want.max_message_bytes = 16 << 20;
   want.transfer_deadline_seconds = 600;
   want.prepare_deadline_max_seconds = 7 * 86'400;
   want.worker_token_max_seconds = 86'400;
+  want.listen_memory_bytes = 512 << 20;
+  want.listen_threads_max = 32;
+  want.worker_max_message_bytes = 8 << 10;
+  want.worker_memory_bytes = 32 << 20;
+  want.worker_threads_max = 8;
 
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(FullConfig()));
   EXPECT_EQ(Describe(got), Describe(want));
@@ -209,6 +254,10 @@ TEST(NodeConfigTest, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(got.max_message_bytes, 64 << 20);
   EXPECT_EQ(got.transfer_deadline_seconds, 900);
   EXPECT_EQ(got.worker_token_max_seconds, 30 * 86'400);
+  EXPECT_EQ(got.worker_listen, "");
+  EXPECT_EQ(got.worker_max_message_bytes, 16 << 10);
+  EXPECT_EQ(got.worker_memory_bytes, 16 << 20);
+  EXPECT_EQ(got.listen_memory_bytes, 1 << 30);
 }
 
 TEST(NodeConfigTest, EmptyOptionalStringsMeanNone) {
@@ -234,6 +283,22 @@ TEST(NodeConfigTest, PlaintextOnLoopbackNeedsNoTls) {
   ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(text));
   EXPECT_TRUE(got.dev_plaintext);
   EXPECT_FALSE(got.tls.has_value());
+}
+
+TEST(NodeConfigTest, PlaintextIdentitiesNeedNoCertificateKeys) {
+  std::string text = Replace(std::string(kMinimalConfig), "0.0.0.0:7443", "127.0.0.1:7443");
+  text = Replace(text, "signing_key = \"node.key\"\n",
+                 "signing_key = \"node.key\"\nworker_listen = \"127.0.0.1:0\"\n"
+                 "dev_plaintext = true\n");
+  text = text.substr(0, text.find("[tls]")) + "[access]\nadministrators = [{ name = \"admin\" }]\n";
+  ASSERT_OK_AND_ASSIGN(const NodeConfig got, Parse(text));
+  ASSERT_EQ(got.administrators.size(), 1u);
+  EXPECT_EQ(got.administrators[0].name, "admin");
+  EXPECT_EQ(got.administrators[0].certificate_key, "");
+  // The workers' listener is plaintext too, so it must be on loopback as well.
+  EXPECT_THAT(
+      Parse(Replace(text, "worker_listen = \"127.0.0.1:0\"", "worker_listen = \"0.0.0.0:0\"")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("node.worker_listen")));
 }
 
 TEST(NodeConfigTest, PlaintextOnAllAddressesIsRefused) {
@@ -364,8 +429,8 @@ std::vector<Refusal> Refusals() {
       {"unknown_tls_key", "client_ca = \"tls/ca.crt\"\n",
        "client_ca = \"tls/ca.crt\"\ncrl = \"x\"\n", "crl", "tls.crl"},
       {"unknown_peer_key", peer2, peer2 + "port = 1\n", "port =", "peer[1].port"},
-      {"unknown_access_key", "auditors = [\"auditor\"]\n",
-       "auditors = [\"auditor\"]\nreaders = []\n", "readers", "access.readers"},
+      {"unknown_access_key", "\n\n[limits]", "\nreaders = []\n\n[limits]", "readers",
+       "access.readers"},
       {"unknown_limits_key", limits, limits + "max_peers = 3\n", "max_peers", "limits.max_peers"},
       {"unknown_table", "[access]", "[acess]", "[acess]", "acess"},
       {"node_not_a_table", "[node]\n", "[[node]]\n", "[[node]]", "node must be a table"},
@@ -454,7 +519,7 @@ std::vector<Refusal> Refusals() {
       {"peer_identity_too_long", "identity = \"node-anhui\"",
        StrCat("identity = \"", std::string(65, 'n'), "\""), "identity", "peer[0].identity"},
       {"peer_identity_duplicate", "identity = \"node-beijing\"", "identity = \"node-anhui\"",
-       "identity = \"node-anhui\"\n\n[access]", "peer[1].identity"},
+       "identity = \"node-anhui\"\ncertificate_key = \"" + KeyId('b'), "peer[1].identity"},
       {"peer_hosts_a_node_scheme", "[\"UEBPI-340000\", ", "[\"URRBPI-310000\", ",
        "[\"URRBPI-310000\", \"URRBPI-340000", "peer[0].schemes[0]"},
       {"peer_scheme_invalid", "[\"UEBPI-340000\", ", "[\"XX-340000\", ", "XX-340000",
@@ -465,18 +530,45 @@ std::vector<Refusal> Refusals() {
        "identity = \"node-beijing\"\nschemes = [\"UEBPI-340000\"]\n",
        "schemes = [\"UEBPI-340000\"]", "peer[1].schemes[0]"},
       // [access]
-      {"administrator_is_auditor", "auditors = [\"auditor\"]", "auditors = [\"admin-2\"]",
-       "auditors", "access.auditors[0]"},
-      {"administrator_is_peer", "[\"admin-shanghai\", ", "[\"node-anhui\", ", "administrators",
-       "access.administrators[0]"},
-      {"auditor_is_peer", "auditors = [\"auditor\"]", "auditors = [\"node-beijing\"]", "auditors",
-       "access.auditors[0]"},
-      {"administrator_duplicate", "\"admin-2\"]", "\"admin-shanghai\"]", "administrators",
-       "access.administrators[1]"},
-      {"administrator_empty", "\"admin-2\"]", "\"\"]", "administrators",
-       "access.administrators[1]"},
-      {"auditors_not_an_array", "auditors = [\"auditor\"]", "auditors = \"auditor\"", "auditors",
-       "access.auditors"},
+      {"administrator_is_auditor", "{ name = \"auditor\"", "{ name = \"admin-2\"", "auditors",
+       "access.auditors[0].name"},
+      {"administrator_is_peer", "{ name = \"admin-shanghai\"", "{ name = \"node-anhui\"",
+       "{ name = \"node-anhui\"", "access.administrators[0].name"},
+      {"auditor_is_peer", "{ name = \"auditor\"", "{ name = \"node-beijing\"", "auditors",
+       "access.auditors[0].name"},
+      {"administrator_duplicate", "{ name = \"admin-2\"", "{ name = \"admin-shanghai\"",
+       "certificate_key = \"" + KeyId('d'), "access.administrators[1].name"},
+      {"administrator_empty", "{ name = \"admin-2\"", "{ name = \"\"",
+       "certificate_key = \"" + KeyId('d'), "access.administrators[1].name"},
+      {"auditors_not_an_array",
+       "auditors = [{ name = \"auditor\", certificate_key = \"" + KeyId('e') + "\" }]",
+       "auditors = \"auditor\"", "auditors", "access.auditors"},
+      {"auditor_not_a_table",
+       "auditors = [{ name = \"auditor\", certificate_key = \"" + KeyId('e') + "\" }]",
+       "auditors = [\"auditor\"]", "auditors", "access.auditors[0] must be a table"},
+      {"administrator_unknown_key", "{ name = \"admin-2\",", "{ name = \"admin-2\", cn = \"x\",",
+       "admin-2", "access.administrators[1].cn"},
+      // Certificate keys.
+      {"peer_missing_certificate_key", "certificate_key = \"" + KeyId('a') + "\"\n", "", "[[peer]]",
+       "peer[0].certificate_key is missing"},
+      {"administrator_missing_certificate_key", ", certificate_key = \"" + KeyId('d') + "\"", "",
+       "admin-2", "access.administrators[1].certificate_key is missing"},
+      {"certificate_key_upper_case", KeyId('a'), "sha256:" + std::string(64, 'A'),
+       "certificate_key", "peer[0].certificate_key"},
+      {"certificate_key_short", KeyId('a'), "sha256:" + std::string(63, 'a'), "certificate_key",
+       "peer[0].certificate_key"},
+      {"certificate_key_no_prefix", KeyId('a'), std::string(64, 'a'), "certificate_key",
+       "peer[0].certificate_key"},
+      {"certificate_key_of_two_peers", KeyId('b'), KeyId('a'),
+       "certificate_key = \"" + KeyId('a') + "\"\n\n[access]", "peer[1].certificate_key"},
+      {"certificate_key_of_peer_and_auditor", "certificate_key = \"" + KeyId('e'),
+       "certificate_key = \"" + KeyId('a'), "{ name = \"auditor\"",
+       "access.auditors[0].certificate_key"},
+      // worker_listen
+      {"worker_listen_invalid", "127.0.0.1:7453", "127.0.0.1", "worker_listen",
+       "node.worker_listen"},
+      {"worker_listen_is_listen", "127.0.0.1:7453", "127.0.0.1:7443", "worker_listen",
+       "node.worker_listen"},
       // [limits]
       {"batch_entries_zero", "max_batch_entries = 5000", "max_batch_entries = 0",
        "max_batch_entries", "limits.max_batch_entries"},
@@ -501,6 +593,19 @@ std::vector<Refusal> Refusals() {
        "worker_token_max_seconds = 59", "worker_token", "limits.worker_token_max_seconds"},
       {"worker_token_too_long", "worker_token_max_seconds = 86400",
        "worker_token_max_seconds = 31536001", "worker_token", "limits.worker_token_max_seconds"},
+      {"listen_memory_too_small", "listen_memory_bytes = 536870912", "listen_memory_bytes = 1024",
+       "listen_memory_bytes", "limits.listen_memory_bytes"},
+      {"listen_threads_too_few", "listen_threads_max = 32", "listen_threads_max = 1",
+       "listen_threads_max", "limits.listen_threads_max"},
+      {"worker_message_too_small", "worker_max_message_bytes = 8192",
+       "worker_max_message_bytes = 1023", "worker_max_message", "limits.worker_max_message_bytes"},
+      {"worker_message_too_big", "worker_max_message_bytes = 8192",
+       "worker_max_message_bytes = 1048577", "worker_max_message",
+       "limits.worker_max_message_bytes"},
+      {"worker_memory_too_big", "worker_memory_bytes = 33554432",
+       "worker_memory_bytes = 1073741825", "worker_memory", "limits.worker_memory_bytes"},
+      {"worker_threads_too_many", "worker_threads_max = 8", "worker_threads_max = 1025",
+       "worker_threads", "limits.worker_threads_max"},
       {"limit_beyond_int64", "worker_token_max_seconds = 86400",
        "worker_token_max_seconds = 99999999999999999999", "worker_token", "TOML syntax error"},
   };

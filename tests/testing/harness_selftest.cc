@@ -332,6 +332,8 @@ class WriteNodeConfigTest : public ::testing::Test {
           crypto::FormatVerifierKey(node.origin, crypto::kSignatureTypeEd25519, key.public_key());
       node.tls =
           TlsFiles{node.dir + "/node.crt", node.dir + "/node.key", dir_.string() + "/ca.crt"};
+      // Given, since the certificate files are not made here.
+      node.certificate_key = "sha256:" + std::string(64, id == std::string("anhui") ? 'a' : 'b');
       nodes_.push_back(node);
     }
   }
@@ -355,7 +357,9 @@ TEST_F(WriteNodeConfigTest, WrittenConfigHasEveryTable) {
   if (Python().empty()) GTEST_SKIP() << "needs python3 with tomllib";
   nodes_[0].metrics_port = 9464;
   nodes_[0].limits.max_batch_entries = 100;
-  const AccessLists access{{"admin"}, {"auditor-1", "auditor-2"}};
+  nodes_[0].worker_port = 9465;
+  const AccessLists access{{{"admin", "sha256:" + std::string(64, 'a')}},
+                           {{"auditor-1", ""}, {"auditor-2", ""}}};
   const FaultPlanSpec faults{42, 10, 20, 30, 50, ""};
   ASSERT_OK_AND_ASSIGN(const std::string path,
                        WriteNodeConfig(nodes_[0], PeersOf(nodes_, "anhui"), access, faults));
@@ -368,6 +372,7 @@ TEST_F(WriteNodeConfigTest, WrittenConfigHasEveryTable) {
   EXPECT_EQ(node["schemes"], nlohmann::json::array({"UEBPI-340000"}));
   EXPECT_EQ(node["data_dir"], nodes_[0].dir + "/data");
   EXPECT_EQ(node["listen"], "127.0.0.1:" + std::to_string(nodes_[0].port));
+  EXPECT_EQ(node["worker_listen"], "127.0.0.1:9465");
   EXPECT_EQ(node["signing_key"], nodes_[0].dir + "/signing.key");
   EXPECT_EQ(node["metrics_listen"], "127.0.0.1:9464");
   EXPECT_FALSE(node.contains("dev_plaintext"));
@@ -380,9 +385,13 @@ TEST_F(WriteNodeConfigTest, WrittenConfigHasEveryTable) {
   EXPECT_EQ(peer["address"], "127.0.0.1:" + std::to_string(nodes_[1].port));
   EXPECT_EQ(peer["verifier_key"], nodes_[1].verifier_key);
   EXPECT_EQ(peer["identity"], "beijing");
+  EXPECT_EQ(peer["certificate_key"], "sha256:" + std::string(64, 'b'));
   EXPECT_EQ(peer["schemes"], nlohmann::json::array({"UEBPI-110000"}));
-  EXPECT_EQ(config["access"]["administrators"], nlohmann::json::array({"admin"}));
-  EXPECT_EQ(config["access"]["auditors"], nlohmann::json::array({"auditor-1", "auditor-2"}));
+  EXPECT_EQ(config["access"]["administrators"],
+            nlohmann::json::parse(R"([{"name": "admin", "certificate_key": "sha256:)" +
+                                  std::string(64, 'a') + R"("}])"));
+  EXPECT_EQ(config["access"]["auditors"],
+            nlohmann::json::parse(R"([{"name": "auditor-1"}, {"name": "auditor-2"}])"));
   EXPECT_EQ(config["limits"], nlohmann::json({{"max_batch_entries", 100}}));
   // The fault plan is a file of its own, for pbld_faulty; pbld's config has no table for it.
   EXPECT_FALSE(config.contains("testing"));

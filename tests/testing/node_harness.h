@@ -134,10 +134,17 @@ struct LimitsSpec {
   std::optional<int32_t> worker_token_max_seconds;
 };
 
-// [access]: certificate common names.
+// One [access] identity: its name and its certificate key ("sha256:..."); a key left empty is not
+// written (a plaintext node, or a test of a missing key).
+struct AccessEntry {
+  std::string name;
+  std::string certificate_key;
+};
+
+// [access]
 struct AccessLists {
-  std::vector<std::string> administrators;
-  std::vector<std::string> auditors;
+  std::vector<AccessEntry> administrators;
+  std::vector<AccessEntry> auditors;
 };
 
 // One node as a test sees it. The same spec describes the node to itself (its config file) and
@@ -146,17 +153,23 @@ struct NodeSpec {
   std::string id;                    // [node] id
   std::vector<std::string> schemes;  // [node] schemes, and the peer's schemes
   int port = 0;                      // listens on 127.0.0.1:port (1-65535)
-  std::string dir;              // the node's folder: config, key, data and log (made if missing)
-  std::string origin;           // [node] origin; the signing key's name must equal it
-  std::string signing_key;      // the PRIVATE+KEY+... line; empty: no key file is written
-  std::string verifier_key;     // its verifier key, written into its peers' [[peer]] entries
-  std::string identity;         // the CN of its certificate as peers know it; empty: `id`
+  int worker_port = 0;               // [node] worker_listen on 127.0.0.1; 0: none
+  std::string dir;           // the node's folder: config, key, data and log (made if missing)
+  std::string origin;        // [node] origin; the signing key's name must equal it
+  std::string signing_key;   // the PRIVATE+KEY+... line; empty: no key file is written
+  std::string verifier_key;  // its verifier key, written into its peers' [[peer]] entries
+  std::string identity;      // its name as peers know it; empty: `id`
+  // The key its peers pin ([[peer]] certificate_key); empty: that of tls->cert, none without tls.
+  std::string certificate_key;
   std::optional<TlsFiles> tls;  // absent: [node] dev_plaintext = true
   int metrics_port = 0;         // [node] metrics_listen on 127.0.0.1; 0: none
   std::string rules_dir;        // [node] rules_dir; empty: not written
   LimitsSpec limits;
 
   std::string Address() const { return std::string(kLoopbackHost) + ":" + std::to_string(port); }
+  std::string WorkerAddress() const {
+    return std::string(kLoopbackHost) + ":" + std::to_string(worker_port);
+  }
   std::string Identity() const { return identity.empty() ? id : identity; }
   std::string ConfigPath() const { return dir + "/pbld.toml"; }
   std::string SigningKeyPath() const { return dir + "/signing.key"; }
@@ -221,6 +234,7 @@ inline std::string NodeTable(const NodeSpec& node) {
   out += "schemes = " + TomlStrings(node.schemes) + "\n";
   out += "data_dir = " + TomlString(node.DataDir()) + "\n";
   out += "listen = " + TomlString(node.Address()) + "\n";
+  if (node.worker_port != 0) out += "worker_listen = " + TomlString(node.WorkerAddress()) + "\n";
   out += "signing_key = " + TomlString(node.SigningKeyPath()) + "\n";
   if (node.metrics_port != 0) {
     const std::string metrics =
@@ -239,14 +253,29 @@ inline std::string NodeTable(const NodeSpec& node) {
   return out;
 }
 
-inline std::string PeerTable(const NodeSpec& peer) {
+// `certificate_key` is written when not empty.
+inline std::string PeerTable(const NodeSpec& peer, const std::string& certificate_key) {
   std::string out = "\n[[peer]]\n";
   out += "id = " + TomlString(peer.id) + "\n";
   out += "address = " + TomlString(peer.Address()) + "\n";
   out += "verifier_key = " + TomlString(peer.verifier_key) + "\n";
   out += "identity = " + TomlString(peer.Identity()) + "\n";
+  if (!certificate_key.empty()) out += "certificate_key = " + TomlString(certificate_key) + "\n";
   out += "schemes = " + TomlStrings(peer.schemes) + "\n";
   return out;
+}
+
+inline std::string AccessList(const std::vector<AccessEntry>& entries) {
+  std::string out = "[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    out += i > 0 ? ", " : "";
+    out += "{ name = " + TomlString(entries[i].name);
+    if (!entries[i].certificate_key.empty()) {
+      out += ", certificate_key = " + TomlString(entries[i].certificate_key);
+    }
+    out += " }";
+  }
+  return out + "]";
 }
 
 inline std::string LimitsTable(const LimitsSpec& limits) {
@@ -304,10 +333,18 @@ inline absl::StatusOr<std::string> FormatNodeConfig(const NodeSpec& node,
   }
   std::string text = "# pbld configuration written by tests/testing/node_harness.h\n";
   text += internal::NodeTable(node);
-  for (const NodeSpec& peer : peers) text += internal::PeerTable(peer);
+  for (const NodeSpec& peer : peers) {
+    std::string key = peer.certificate_key;
+    if (key.empty() && peer.tls.has_value()) {
+      absl::StatusOr<std::string> of_file = CertificateKeyOfFile(peer.tls->cert);
+      if (!of_file.ok()) return of_file.status();
+      key = *of_file;
+    }
+    text += internal::PeerTable(peer, key);
+  }
   text += "\n[access]\n";
-  text += "administrators = " + internal::TomlStrings(access.administrators) + "\n";
-  text += "auditors = " + internal::TomlStrings(access.auditors) + "\n";
+  text += "administrators = " + internal::AccessList(access.administrators) + "\n";
+  text += "auditors = " + internal::AccessList(access.auditors) + "\n";
   text += internal::LimitsTable(node.limits);
   return text;
 }

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/certificate_key.h"
 #include "tests/testing/subprocess.h"
 
 namespace pbl::testing {
@@ -42,6 +44,15 @@ inline constexpr std::string_view kRogueCaName = "rogue-ca";
 inline constexpr size_t kTestCertNameBytesMax = 64;  // the X.509 upper bound of a common name
 inline constexpr std::chrono::minutes kTestCertBackdate{5};
 inline constexpr std::chrono::hours kTestCertLifetime{24};
+
+// The key id ("sha256:...", crypto/certificate_key.h) of the PEM certificate file at `path`, as a
+// node's configuration pins it; NOT_FOUND if it cannot be read.
+inline absl::StatusOr<std::string> CertificateKeyOfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read certificate " + path);
+  const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return crypto::CertificateKeyId(pem);
+}
 
 // The absolute path of the program `name` found on $PATH, or "" if there is none.
 inline std::string FindProgramOnPath(std::string_view name) {
@@ -179,12 +190,14 @@ inline absl::StatusOr<std::string> MakeKeyAndRequest(const std::string& openssl,
   return request;
 }
 
-// Signs <dir>/<name>.crt with CA `ca_name` using the extension section `extensions`.
+// Signs <dir>/<name>.crt (CN=`subject`, or `name` when empty) with CA `ca_name` using the
+// extension section `extensions`.
 inline absl::Status IssueCert(const std::string& openssl, const std::string& dir,
                               std::string_view ca_name, const std::string& name,
-                              const std::string& extensions) {
+                              const std::string& extensions, const std::string& subject = "") {
   const std::string ca = std::string(ca_name);
-  absl::StatusOr<std::string> request = MakeKeyAndRequest(openssl, dir, ca_name, name, name);
+  absl::StatusOr<std::string> request =
+      MakeKeyAndRequest(openssl, dir, ca_name, name, subject.empty() ? name : subject);
   if (!request.ok()) return request.status();
   const auto now = std::chrono::system_clock::now();
   return RunOpenssl(openssl, dir,
@@ -294,6 +307,20 @@ inline absl::StatusOr<TestPki> MakeRogueClient(const std::string& dir, const std
   }
   if (!status.ok()) return status;
   return rogue;
+}
+
+// A certificate of `pki`'s own CA, <dir>/<name>.crt and .key, with a fresh key and the names of
+// `lookalike` (CN, and for a server the same subjectAltName): what anyone the CA serves could
+// obtain, and a node must not take for `lookalike`. Errors as MakeTestPki.
+inline absl::StatusOr<TestPki> MakeLookalike(const TestPki& pki, const std::string& name,
+                                             const std::string& lookalike, bool server) {
+  if (absl::Status status = tls_certs_internal::CheckCertName(name); !status.ok()) return status;
+  absl::StatusOr<std::string> openssl = tls_certs_internal::FindOpenssl();
+  if (!openssl.ok()) return openssl.status();
+  absl::Status status = tls_certs_internal::IssueCert(
+      *openssl, pki.dir, kTestCaName, name, server ? "node_ext" : "client_ext", lookalike);
+  if (!status.ok()) return status;
+  return pki;
 }
 
 }  // namespace pbl::testing
