@@ -1,5 +1,5 @@
-// `pbl transfer start|status|list` and `pbl token issue`: administrators' commands that call a
-// node.
+// `pbl transfer start|status|list` and `pbl token issue|revoke`: administrators' commands that
+// call a node.
 #include <sys/stat.h>
 
 #include <fstream>
@@ -11,6 +11,7 @@
 #include "cli/figures_view.h"
 #include "crypto/base/strings.h"
 #include "ledger/domain/rules.h"
+#include "rpc/worker_token.h"
 
 namespace pbl::cli {
 
@@ -153,6 +154,23 @@ int RunTokenIssue(const TokenFlags& f, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+struct RevokeFlags {
+  ConnectionFlags connection;
+  std::string person_id;
+  std::string reason;
+};
+
+int RunTokenRevoke(const RevokeFlags& f, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  absl::StatusOr<v1::RevokeWorkerTokensResponse> revoked =
+      (*client)->RevokeWorkerTokens(f.person_id, f.reason);
+  if (!revoked.ok()) return FailCall(err, "token revoke", revoked.status());
+  out << "every token of " << f.person_id << " issued before "
+      << rpc::FormatRfc3339(revoked->revoked_before_unix_ms()) << " is void\n";
+  return kExitOk;
+}
+
 void RegisterTransfer(CLI::App& app, CommandContext& ctx) {
   CLI::App* transfer = app.add_subcommand(
       "transfer", "Move a person's record between schemes or nodes (administrators)");
@@ -214,6 +232,16 @@ void RegisterToken(CLI::App& app, CommandContext& ctx) {
   i->add_option("--out", issue.out_file, "Write the token to this file (mode 0600)");
   i->add_flag("--json", issue.json, "Print JSON");
   i->callback([&] { ctx.command = [&] { return RunTokenIssue(issue, ctx.out, ctx.err); }; });
+
+  auto& revoke = ctx.Keep<RevokeFlags>();
+  CLI::App* r = token->add_subcommand(
+      "revoke",
+      "Void every token of one person issued until now (a lost or stolen token); tokens issued\n"
+      "afterwards work. The node records it and checks it on every call.");
+  AddConnectionOptions(r, &revoke.connection);
+  r->add_option("--person-id", revoke.person_id, "Whose tokens to void")->required();
+  r->add_option("--reason", revoke.reason, "Why, for the node's log (at most 512 bytes)");
+  r->callback([&] { ctx.command = [&] { return RunTokenRevoke(revoke, ctx.out, ctx.err); }; });
 }
 
 }  // namespace

@@ -228,6 +228,14 @@ absl::StatusOr<v1::IssueWorkerTokenResponse> NodeClient::IssueWorkerToken(
   return PBL_CALL(token_, TokenService, IssueWorkerToken, v1::IssueWorkerTokenResponse, r);
 }
 
+absl::StatusOr<v1::RevokeWorkerTokensResponse> NodeClient::RevokeWorkerTokens(
+    const std::string& person_id, const std::string& reason) {
+  v1::RevokeWorkerTokensRequest r;
+  r.set_person_id(person_id);
+  r.set_reason(reason);
+  return PBL_CALL(token_, TokenService, RevokeWorkerTokens, v1::RevokeWorkerTokensResponse, r);
+}
+
 #undef PBL_CALL
 
 absl::Status NodeClient::CheckHealth() {

@@ -55,6 +55,8 @@ class NodeClient {
 
   absl::StatusOr<v1::IssueWorkerTokenResponse> IssueWorkerToken(const std::string& person_id,
                                                                 uint32_t ttl_seconds);
+  absl::StatusOr<v1::RevokeWorkerTokensResponse> RevokeWorkerTokens(const std::string& person_id,
+                                                                    const std::string& reason);
 
   // SERVING, or the reason it is not (grpc.health.v1).
   absl::Status CheckHealth();

@@ -49,6 +49,7 @@ struct Node::State {
   std::unique_ptr<Metrics> metrics = std::make_unique<Metrics>();
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<TransferStore> transfers;
+  std::unique_ptr<TokenRevocations> revocations;
   std::unique_ptr<WorkerTokens> tokens;
   std::unique_ptr<Authorizer> authorizer;
   std::map<std::string, Peer, std::less<>> peers;
@@ -136,7 +137,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config, NodeSeams 
   PBL_RETURN_IF_ERROR(state->OpenStores());
   PBL_RETURN_IF_ERROR(state->ConnectPeers());
   const NodeConfig& c = state->config;
-  state->tokens = std::make_unique<WorkerTokens>(&state->key->key, c.node_id, c.origin);
+  PBL_ASSIGN_OR_RETURN(state->revocations, TokenRevocations::Load(state->ledger->storage()));
+  state->tokens = std::make_unique<WorkerTokens>(&state->key->key, c.node_id, c.origin,
+                                                 int64_t{c.worker_token_max_seconds} * 1000,
+                                                 state->revocations.get());
   state->authorizer = std::make_unique<Authorizer>(c, state->tokens.get(), NowMs);
   NodeContext node{&state->config, &state->key->key,       state->ledger.get(),
                    state->rules,   state->transfers.get(), state->metrics.get(),
@@ -157,8 +161,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeConfig config, NodeSeams 
     LogWarning("transfer_record_unreadable", StrCat("record=", name, " quarantined=true"));
   }
   state->metrics->UnreadableTransferRecords(static_cast<int64_t>(unreadable.size()));
-  state->context = ServiceContext{node, state->authorizer.get(), state->manager.get(),
-                                  state->tokens.get(), Listener::kMain};
+  state->context = ServiceContext{node,
+                                  state->authorizer.get(),
+                                  state->manager.get(),
+                                  state->tokens.get(),
+                                  state->revocations.get(),
+                                  Listener::kMain};
   state->worker_context = state->context;
   state->worker_context.listener = Listener::kWorker;
   return std::unique_ptr<Node>(new Node(std::move(state)));

@@ -439,4 +439,24 @@ grpc::Status TokenServiceImpl::IssueWorkerToken(grpc::ServerContext* context,
       });
 }
 
+grpc::Status TokenServiceImpl::RevokeWorkerTokens(grpc::ServerContext* context,
+                                                  const v1::RevokeWorkerTokensRequest* request,
+                                                  v1::RevokeWorkerTokensResponse* response) {
+  return Serve(
+      c_, context, "RevokeWorkerTokens", {kAdmin}, [&](const Caller& caller) -> absl::Status {
+        if (request->reason().size() > ledger::kReasonBytesMax) {
+          return absl::InvalidArgumentError(
+              StrCat("reason is longer than ", ledger::kReasonBytesMax, " bytes"));
+        }
+        PBL_ASSIGN_OR_RETURN(const int64_t before,
+                             c_->revocations->Revoke(request->person_id(), c_->node.now_ms()));
+        response->set_revoked_before_unix_ms(before);
+        LogWarning(
+            "worker_tokens_revoked",
+            StrCat("person=", ledger::MaskPersonId(request->person_id()), " by=", caller.identity,
+                   " before_ms=", before, " reason=\"", request->reason(), "\""));
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace pbl::rpc

@@ -17,6 +17,7 @@ struct ServiceContext {
   const Authorizer* authorizer = nullptr;
   TransferManager* transfers = nullptr;
   const WorkerTokens* tokens = nullptr;
+  TokenRevocations* revocations = nullptr;
   Listener listener = Listener::kMain;  // which of the node's listeners these services serve
 };
 
@@ -93,6 +94,9 @@ class TokenServiceImpl final : public v1::TokenService::Service {
   grpc::Status IssueWorkerToken(grpc::ServerContext* context,
                                 const v1::IssueWorkerTokenRequest* request,
                                 v1::IssueWorkerTokenResponse* response) override;
+  grpc::Status RevokeWorkerTokens(grpc::ServerContext* context,
+                                  const v1::RevokeWorkerTokensRequest* request,
+                                  v1::RevokeWorkerTokensResponse* response) override;
 
  private:
   ServiceContext* c_;

@@ -1,5 +1,7 @@
 #include "rpc/worker_token.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@ namespace pbl::rpc {
 namespace {
 
 constexpr std::string_view kScope = "worker:read";
+constexpr std::string_view kRevocationPrefix = "W";
 
 // Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
 int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
@@ -64,18 +67,64 @@ absl::StatusOr<int64_t> ParseRfc3339(std::string_view text) {
   return (days * 86'400 + values[0] * 3600 + values[1] * 60 + values[2]) * 1000;
 }
 
-WorkerTokens::WorkerTokens(const crypto::SigningKey* key, std::string node_id, std::string origin)
+absl::StatusOr<std::unique_ptr<TokenRevocations>> TokenRevocations::Load(ledger::Storage* storage) {
+  std::unique_ptr<TokenRevocations> out(new TokenRevocations(storage));
+  absl::Status bad = absl::OkStatus();
+  PBL_RETURN_IF_ERROR(storage->Scan("W", "X", [&](std::string_view key, std::string_view value) {
+    int64_t ms = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
+    if (error != std::errc() || end != value.data() + value.size()) {
+      bad = absl::InternalError(
+          StrCat("token revocation of ", key.substr(1, 6), "... does not parse"));
+      return false;
+    }
+    out->revoked_before_[std::string(key.substr(kRevocationPrefix.size()))] = ms;
+    return true;
+  }));
+  PBL_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+absl::StatusOr<int64_t> TokenRevocations::Revoke(std::string_view person_id, int64_t now_ms) {
+  PBL_RETURN_IF_ERROR(ledger::ValidatePersonId(person_id));
+  const int64_t before = (now_ms / 1000 + 1) * 1000;
+  std::lock_guard lock(mu_);
+  std::unique_ptr<ledger::StorageBatch> batch = storage_->NewBatch();
+  batch->Put(StrCat(kRevocationPrefix, person_id), StrCat(before));
+  PBL_RETURN_IF_ERROR(storage_->Commit(*batch));
+  int64_t& stored = revoked_before_[std::string(person_id)];
+  stored = std::max(stored, before);
+  return stored;
+}
+
+int64_t TokenRevocations::RevokedBefore(std::string_view person_id) const {
+  std::lock_guard lock(mu_);
+  const auto it = revoked_before_.find(person_id);
+  return it == revoked_before_.end() ? 0 : it->second;
+}
+
+WorkerTokens::WorkerTokens(const crypto::SigningKey* key, std::string node_id, std::string origin,
+                           int64_t lifetime_max_ms, const TokenRevocations* revocations)
     : key_(key),
       node_id_(std::move(node_id)),
-      implicit_assertion_(StrCat("pbl.v1 worker token for ", origin)) {}
+      implicit_assertion_(StrCat("pbl.v1 worker token for ", origin)),
+      lifetime_max_ms_(lifetime_max_ms),
+      revocations_(revocations) {}
 
 absl::StatusOr<std::string> WorkerTokens::Issue(std::string_view person_id, int64_t now_ms,
                                                 int64_t ttl_ms) const {
   PBL_RETURN_IF_ERROR(ledger::ValidatePersonId(person_id));
-  if (ttl_ms <= 0) return absl::InvalidArgumentError("ttl must be positive");
+  if (ttl_ms <= 0 || ttl_ms > lifetime_max_ms_) {
+    return absl::InvalidArgumentError(
+        StrCat("ttl must be positive and at most ", lifetime_max_ms_ / 1000, " s"));
+  }
+  // After a revocation in this same second, the token starts at the next one, so that it is not
+  // void from birth.
+  const int64_t issued =
+      std::max(now_ms, revocations_ == nullptr ? 0 : revocations_->RevokedBefore(person_id));
   const nlohmann::json claims = {{"iss", node_id_},
                                  {"sub", std::string(person_id)},
-                                 {"iat", FormatRfc3339(now_ms)},
+                                 {"iat", FormatRfc3339(issued)},
                                  {"exp", FormatRfc3339(now_ms + ttl_ms)},
                                  {"scope", std::string(kScope)}};
   return crypto::PasetoV4PublicSign(*key_, claims.dump(), "", implicit_assertion_);
@@ -87,15 +136,26 @@ absl::StatusOr<std::string> WorkerTokens::Verify(std::string_view token, int64_t
   if (!message.ok()) return Unauthenticated(ToStd(message.status().message()));
   const nlohmann::json claims = nlohmann::json::parse(*message, nullptr, false);
   if (!claims.is_object() || !claims.contains("sub") || !claims["sub"].is_string() ||
-      !claims.contains("exp") || !claims["exp"].is_string() ||
-      claims.value("iss", "") != node_id_ || claims.value("scope", "") != kScope) {
+      !claims.contains("exp") || !claims["exp"].is_string() || !claims.contains("iat") ||
+      !claims["iat"].is_string() || claims.value("iss", "") != node_id_ ||
+      claims.value("scope", "") != kScope) {
     return Unauthenticated("has malformed claims");
   }
   const absl::StatusOr<int64_t> expires = ParseRfc3339(claims["exp"].get<std::string>());
   if (!expires.ok()) return Unauthenticated("has a malformed expiry");
   if (now_ms >= *expires) return Unauthenticated("has expired");
+  const absl::StatusOr<int64_t> issued = ParseRfc3339(claims["iat"].get<std::string>());
+  if (!issued.ok()) return Unauthenticated("has a malformed issue time");
+  if (*issued > now_ms + kClockSkewMs) return Unauthenticated("was issued in the future");
+  if (*expires - *issued > lifetime_max_ms_) {
+    return Unauthenticated(StrCat("lives longer than this node allows (", lifetime_max_ms_ / 1000,
+                                  " s, worker_token_max_seconds)"));
+  }
   std::string person = claims["sub"].get<std::string>();
   if (!ledger::ValidatePersonId(person).ok()) return Unauthenticated("names no valid person");
+  if (revocations_ != nullptr && *issued < revocations_->RevokedBefore(person)) {
+    return Unauthenticated("was revoked: the node's administrator voided this person's tokens");
+  }
   return person;
 }
 

@@ -97,6 +97,14 @@ TEST_F(NodeCommandsTest, ATokenFileIsTheWorkersAloneAndOpensOnlyTheirRecords) {
   EXPECT_EQ(mine.entries_size(), 7);
   EXPECT_THAT(worker->GetHistory(TestPerson(21, 1990, true)),
               StatusIs(absl::StatusCode::kPermissionDenied));
+  // `pbl token revoke` voids it (and only an administrator may).
+  EXPECT_EQ(Pbl({"token", "revoke", "--person-id", person}, As(kShanghai, "auditor")).exit_code, 4);
+  const RunResult revoked = Pbl({"token", "revoke", "--person-id", person, "--reason", "lost"},
+                                As(kShanghai, "admin-sh"));
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_THAT(revoked.out, HasSubstr("is void"));
+  EXPECT_THAT(worker->GetHistory(person),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
 }
 
 }  // namespace

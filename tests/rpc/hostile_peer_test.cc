@@ -16,8 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "crypto/base/strings.h"
+#include "crypto/paseto.h"
 #include "rpc/peers.h"
 #include "rpc/transfer_store.h"
+#include "rpc/worker_token.h"
 #include "tests/rpc/cluster.h"
 #include "tests/testing/raw_call.h"
 #include "tests/testing/status_matchers.h"
@@ -224,6 +227,61 @@ TEST_F(HostilePeerTest, ATlsKeyThatOthersMayReadIsRefusedAtStart) {
                                       HasSubstr("has mode 0644"))));
   ASSERT_OK(cluster_->StartNode(kShanghai));
   EXPECT_OK(cluster_->Admin(kShanghai)->CheckHealth());
+}
+
+// Worker tokens end: an administrator voids a person's tokens (recorded, so a restart keeps it;
+// checked on every call), and tokens issued afterwards work.
+TEST_F(HostilePeerTest, AWorkersRevokedTokensStayVoidAfterARestartAndANewOneWorks) {
+  const std::string person = ShanghaiWorker(7107);
+  auto admin = cluster_->Admin(kShanghai);
+  ASSERT_OK_AND_ASSIGN(const v1::IssueWorkerTokenResponse lost,
+                       admin->IssueWorkerToken(person, 600));
+  ASSERT_OK(cluster_->Client(kShanghai, "", lost.token())->GetHistory(person).status());
+  EXPECT_THAT(cluster_->Client(kShanghai, "auditor")->RevokeWorkerTokens(person, "lost phone"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(const v1::RevokeWorkerTokensResponse revoked,
+                       admin->RevokeWorkerTokens(person, "工人报告手机丢失"));
+  EXPECT_GT(revoked.revoked_before_unix_ms(), 0);
+  EXPECT_THAT(cluster_->Client(kShanghai, "", lost.token())->GetHistory(person),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+  // Issued right after, in the same second: valid.
+  ASSERT_OK_AND_ASSIGN(const v1::IssueWorkerTokenResponse fresh,
+                       admin->IssueWorkerToken(person, 600));
+  EXPECT_OK(cluster_->Client(kShanghai, "", fresh.token())->GetHistory(person).status());
+
+  ASSERT_OK(cluster_->process(kShanghai).Restart());
+  EXPECT_THAT(cluster_->Client(kShanghai, "", lost.token())->GetHistory(person),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+  EXPECT_OK(cluster_->Client(kShanghai, "", fresh.token())->GetHistory(person).status());
+  EXPECT_THAT(cluster_->process(kShanghai).LogTail(200),
+              AllOf(HasSubstr("event=worker_tokens_revoked"), HasSubstr("by=admin-sh")));
+}
+
+// A token signed with the node's own key (as a node with a wrong clock, or a leaked signing
+// service, could make) is still refused if it was issued in the future or lives longer than the
+// node's worker_token_max_seconds (30 days here).
+TEST_F(HostilePeerTest, ATokenIssuedInTheFutureOrLivingPastTheNodesLimitIsRefused) {
+  const std::string person = ShanghaiWorker(7108);
+  const auto mint = [&](int64_t issued_ms, int64_t expires_ms) {
+    const std::string claims = StrCat(
+        R"({"iss":"shanghai","sub":")", person, R"(","iat":")", rpc::FormatRfc3339(issued_ms),
+        R"(","exp":")", rpc::FormatRfc3339(expires_ms), R"(","scope":"worker:read"})");
+    return crypto::PasetoV4PublicSign(
+        cluster_->key(kShanghai), claims, "",
+        "pbl.v1 worker token for " + cluster_->spec(kShanghai).origin);
+  };
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  constexpr int64_t kDay = 86'400'000;
+  EXPECT_OK(cluster_->Client(kShanghai, "", mint(now, now + kDay))->GetHistory(person).status());
+  EXPECT_THAT(cluster_->Client(kShanghai, "", mint(now + kDay, now + 2 * kDay))->GetHistory(person),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("issued in the future")));
+  EXPECT_THAT(cluster_->Client(kShanghai, "", mint(now, now + 31 * kDay))->GetHistory(person),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("worker_token_max_seconds")));
+  // The node itself will not issue one either.
+  EXPECT_THAT(cluster_->Admin(kShanghai)->IssueWorkerToken(person, 31 * 86'400),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Reproduction 5 (the name half): a certificate from the node's own CA with an administrator's
