@@ -424,9 +424,9 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   PBL_ASSIGN_OR_RETURN(const TableReader limits, top.OptionalTable("limits"));
   PBL_RETURN_IF_ERROR(
       limits.CheckKeys({"max_batch_entries", "max_message_bytes", "transfer_deadline_seconds",
-                        "prepare_deadline_max_seconds", "worker_token_max_seconds",
-                        "listen_memory_bytes", "listen_threads_max", "worker_max_message_bytes",
-                        "worker_memory_bytes", "worker_threads_max"}));
+                        "prepare_deadline_max_seconds", "open_transfers_per_peer_max",
+                        "worker_token_max_seconds", "listen_memory_bytes", "listen_threads_max",
+                        "worker_max_message_bytes", "worker_memory_bytes", "worker_threads_max"}));
   PBL_RETURN_IF_ERROR(
       OptionalInt32(limits, "max_batch_entries", 1, kBatchEntriesMax, &config->max_batch_entries));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "max_message_bytes", kMessageBytesMin, kMessageBytesMax,
@@ -437,6 +437,8 @@ absl::Status ParseLimits(const TableReader& top, NodeConfig* config) {
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "prepare_deadline_max_seconds", 60,
                                     kTransferDeadlineSecondsMax,
                                     &config->prepare_deadline_max_seconds));
+  PBL_RETURN_IF_ERROR(OptionalInt32(limits, "open_transfers_per_peer_max", 1, 1'000'000,
+                                    &config->open_transfers_per_peer_max));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "worker_token_max_seconds", kWorkerTokenSecondsMin,
                                     kWorkerTokenSecondsMax, &config->worker_token_max_seconds));
   PBL_RETURN_IF_ERROR(OptionalInt32(limits, "listen_memory_bytes", kMemoryBytesMin, kMemoryBytesMax,

@@ -69,6 +69,9 @@ struct NodeConfig {
   // bounds how long a peer can hold an account. 21 days: the 15 working days of one statutory
   // step (Guobanfa [2009] No. 66 art. 8) and the weekends between.
   int32_t prepare_deadline_max_seconds = 21 * 86'400;
+  // As a source: how many transfers one peer may have open here at once (each holds an account
+  // pending). New Prepares beyond it are RESOURCE_EXHAUSTED, nothing recorded.
+  int32_t open_transfers_per_peer_max = 10'000;
   int32_t worker_token_max_seconds = 86'400 * 30;
   // The listener of administrators, auditors and peers (which present certificates): gRPC's
   // resource quota, the memory and threads its calls may take.

@@ -74,6 +74,12 @@ class TransferRecords {
                                                   const v1::SignedMessage* package = nullptr,
                                                   const AfterAppend& after = nullptr);
 
+  // Counts the open (not terminal) source records by destination: once at start, from the store;
+  // every save keeps the count (Put).
+  void CountOpen(const v1::TransferRecord& record);
+  // How many transfers `destination` has open here as this node's source.
+  int64_t OpenAsSourceFor(std::string_view destination) const;
+
   // The channel to `node_id` (this node's own for itself); null if it is not a peer.
   PeerChannel* ChannelTo(std::string_view node_id);
   // The key and log verifier of `node_id` (this node's own for itself).
@@ -90,6 +96,8 @@ class TransferRecords {
   Peers* peers_;
   PeerChannel* local_;
   std::unique_ptr<std::array<std::mutex, 256>> person_locks_;
+  mutable std::mutex open_mu_;
+  std::map<std::string, int64_t, std::less<>> open_as_source_;  // by destination; open_mu_
 };
 
 // The source's side: Prepare (initiate and package), Commit (check the receipt and record

@@ -160,8 +160,28 @@ void TransferRecords::CheckSave(const HeldRecord& held) {
 absl::Status TransferRecords::Put(HeldRecord& held, bool sync, const v1::SignedMessage* package) {
   CheckSave(held);
   PBL_RETURN_IF_ERROR(node_.transfers->Put(held.record, sync, package));
+  const bool was_open = held.exists() && !IsTerminal(held.stored);
   held.stored = held.state();
+  const bool open = !IsTerminal(held.stored);
+  if (held.record.status().role() == v1::TRANSFER_ROLE_SOURCE && was_open != open) {
+    std::lock_guard lock(open_mu_);
+    open_as_source_[held.record.status().terms().destination_node_id()] += open ? 1 : -1;
+  }
   return absl::OkStatus();
+}
+
+void TransferRecords::CountOpen(const v1::TransferRecord& record) {
+  if (record.status().role() != v1::TRANSFER_ROLE_SOURCE || IsTerminal(record.status().state())) {
+    return;
+  }
+  std::lock_guard lock(open_mu_);
+  ++open_as_source_[record.status().terms().destination_node_id()];
+}
+
+int64_t TransferRecords::OpenAsSourceFor(std::string_view destination) const {
+  std::lock_guard lock(open_mu_);
+  const auto it = open_as_source_.find(destination);
+  return it == open_as_source_.end() ? 0 : it->second;
 }
 
 absl::Status TransferRecords::Save(HeldRecord& held) { return Put(held, /*sync=*/true); }

@@ -104,7 +104,17 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::HandlePrepare(const v1::Prep
   PBL_ASSIGN_OR_RETURN(
       HeldRecord held,
       records_.HoldForPerson(request.terms().person_id(), request.terms().transfer_id(), kRole));
-  if (!held.exists()) return Initiate(std::move(held), request, caller);
+  if (!held.exists()) {
+    // A peer can hold accounts here only by opening transfers: a bound on how many at once.
+    const int64_t open = records_.OpenAsSourceFor(caller);
+    if (open >= node_.config->open_transfers_per_peer_max) {
+      return absl::ResourceExhaustedError(
+          StrCat("peer ", caller, " has ", open,
+                 " transfers open at this source, the most its "
+                 "[limits] open_transfers_per_peer_max allows; retry when some have ended"));
+    }
+    return Initiate(std::move(held), request, caller);
+  }
   const v1::TransferStatus& s = held.record.status();
   if (s.terms().destination_node_id() != caller ||
       (!s.terms().person_id().empty() && s.terms().person_id() != request.terms().person_id())) {

@@ -82,9 +82,9 @@ std::string WriteNode(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, worker_listen, signing_key_file,
                metrics_listen, rules_dir, tls, dev_plaintext, peers, administrators, auditors,
                max_batch_entries, max_message_bytes, transfer_deadline_seconds,
-               prepare_deadline_max_seconds, worker_token_max_seconds, listen_memory_bytes,
-               listen_threads_max, worker_max_message_bytes, worker_memory_bytes,
-               worker_threads_max] = c;
+               prepare_deadline_max_seconds, open_transfers_per_peer_max, worker_token_max_seconds,
+               listen_memory_bytes, listen_threads_max, worker_max_message_bytes,
+               worker_memory_bytes, worker_threads_max] = c;
   std::string out = "[node]\n";
   Key(&out, "id", TomlString(node_id));
   Key(&out, "origin", TomlString(origin));
@@ -111,6 +111,7 @@ std::string WriteNode(const NodeConfig& c) {
   Key(&out, "max_message_bytes", StrCat(max_message_bytes));
   Key(&out, "transfer_deadline_seconds", StrCat(transfer_deadline_seconds));
   Key(&out, "prepare_deadline_max_seconds", StrCat(prepare_deadline_max_seconds));
+  Key(&out, "open_transfers_per_peer_max", StrCat(open_transfers_per_peer_max));
   Key(&out, "worker_token_max_seconds", StrCat(worker_token_max_seconds));
   Key(&out, "listen_memory_bytes", StrCat(listen_memory_bytes));
   Key(&out, "listen_threads_max", StrCat(listen_threads_max));
@@ -201,6 +202,8 @@ void CheckAccepted(const NodeConfig& c) {
   }
   PBL_FUZZ_CHECK(c.worker_listen.empty() || c.worker_listen != c.listen || c.listen.ends_with(":0"),
                  "the two listeners differ");
+  PBL_FUZZ_CHECK(c.open_transfers_per_peer_max >= 1 && c.open_transfers_per_peer_max <= 1'000'000,
+                 "open_transfers_per_peer_max range");
   PBL_FUZZ_CHECK(c.worker_max_message_bytes >= 1024 && c.worker_max_message_bytes <= (1 << 20),
                  "worker_max_message_bytes range");
   for (const int32_t bytes : {c.listen_memory_bytes, c.worker_memory_bytes}) {

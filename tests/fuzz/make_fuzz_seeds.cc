@@ -231,6 +231,7 @@ std::string FullConfig() {
          "max_message_bytes = 16777216\n"
          "transfer_deadline_seconds = 600\n"
          "worker_token_max_seconds = 86400\n"
+         "open_transfers_per_peer_max = 500\n"
          "worker_max_message_bytes = 16384\n"
          "worker_memory_bytes = 16777216\n"
          "worker_threads_max = 16\n"

@@ -146,14 +146,17 @@ class Cluster {
     return processes_[static_cast<size_t>(i)]->StartCommand(
         NodeCommand(specs_[static_cast<size_t>(i)], PBL_PBLD_PATH, PBL_PBLD_FAULTY_PATH));
   }
-  // Stops node `i`, writes its configuration again with its peers as `edit` leaves them (the
-  // cluster's own specs are not changed), and starts it. Reconfigure(i, {}) restores it.
-  absl::Status Reconfigure(int i, const std::function<void(std::vector<NodeSpec>*)>& edit) {
+  // Stops node `i`, writes its configuration again with its own spec and its peers as `edit`
+  // leaves them (the cluster's specs are not changed), and starts it. Reconfigure(i, {}) restores
+  // it.
+  absl::Status Reconfigure(int i,
+                           const std::function<void(NodeSpec*, std::vector<NodeSpec>*)>& edit) {
     const auto n = static_cast<size_t>(i);
+    NodeSpec self = specs_[n];
     std::vector<NodeSpec> peers = PeersOf(specs_, specs_[n].id);
-    if (edit) edit(&peers);
+    if (edit) edit(&self, &peers);
     processes_[n]->Stop();
-    absl::StatusOr<std::string> config = WriteNodeConfig(specs_[n], peers, access_[n], plans_[n]);
+    absl::StatusOr<std::string> config = WriteNodeConfig(self, peers, access_[n], plans_[n]);
     if (!config.ok()) return config.status();
     return StartNode(i);
   }

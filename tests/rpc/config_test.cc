@@ -102,6 +102,7 @@ max_batch_entries = 5000
 max_message_bytes = 16777216
 transfer_deadline_seconds = 600
 prepare_deadline_max_seconds = 604800
+open_transfers_per_peer_max = 500
 worker_token_max_seconds = 86400
 listen_memory_bytes = 536870912
 listen_threads_max = 32
@@ -175,9 +176,9 @@ std::string Describe(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, worker_listen, signing_key_file,
                metrics_listen, rules_dir, tls, dev_plaintext, peers, administrators, auditors,
                max_batch_entries, max_message_bytes, transfer_deadline_seconds,
-               prepare_deadline_max_seconds, worker_token_max_seconds, listen_memory_bytes,
-               listen_threads_max, worker_max_message_bytes, worker_memory_bytes,
-               worker_threads_max] = c;
+               prepare_deadline_max_seconds, open_transfers_per_peer_max, worker_token_max_seconds,
+               listen_memory_bytes, listen_threads_max, worker_max_message_bytes,
+               worker_memory_bytes, worker_threads_max] = c;
   std::string out =
       StrCat("node_id=", node_id, "\norigin=", origin, "\nschemes=", Describe(schemes),
              "\ndata_dir=", data_dir, "\nlisten=", listen, "\nworker_listen=", worker_listen,
@@ -189,6 +190,7 @@ std::string Describe(const NodeConfig& c) {
             "\nmax_batch_entries=", max_batch_entries, "\nmax_message_bytes=", max_message_bytes,
             "\ntransfer_deadline_seconds=", transfer_deadline_seconds,
             "\nprepare_deadline_max_seconds=", prepare_deadline_max_seconds,
+            "\nopen_transfers_per_peer_max=", open_transfers_per_peer_max,
             "\nworker_token_max_seconds=", worker_token_max_seconds,
             "\nlisten_memory_bytes=", listen_memory_bytes,
             "\nlisten_threads_max=", listen_threads_max,
@@ -227,6 +229,7 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.max_message_bytes = 16 << 20;
   want.transfer_deadline_seconds = 600;
   want.prepare_deadline_max_seconds = 7 * 86'400;
+  want.open_transfers_per_peer_max = 500;
   want.worker_token_max_seconds = 86'400;
   want.listen_memory_bytes = 512 << 20;
   want.listen_threads_max = 32;
@@ -606,6 +609,8 @@ std::vector<Refusal> Refusals() {
        "worker_memory_bytes = 1073741825", "worker_memory", "limits.worker_memory_bytes"},
       {"worker_threads_too_many", "worker_threads_max = 8", "worker_threads_max = 1025",
        "worker_threads", "limits.worker_threads_max"},
+      {"open_transfers_zero", "open_transfers_per_peer_max = 500",
+       "open_transfers_per_peer_max = 0", "open_transfers", "limits.open_transfers_per_peer_max"},
       {"limit_beyond_int64", "worker_token_max_seconds = 86400",
        "worker_token_max_seconds = 99999999999999999999", "worker_token", "TOML syntax error"},
   };

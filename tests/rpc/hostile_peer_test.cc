@@ -284,6 +284,49 @@ TEST_F(HostilePeerTest, ATokenIssuedInTheFutureOrLivingPastTheNodesLimitIsRefuse
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Reproduction 2 (the rest): each open transfer holds an account pending at the source, so one
+// peer may have only so many open there at once (open_transfers_per_peer_max, 2 here).
+TEST_F(HostilePeerTest, APeerMayHoldOnlySoManyAccountsPendingAtOnce) {
+  ASSERT_OK(cluster_->Reconfigure(kShanghai, [](NodeSpec* self, std::vector<NodeSpec>*) {
+    self->limits.open_transfers_per_peer_max = 2;
+  }));
+  const auto prepare = [&](const std::string& person, const std::string& id) {
+    v1::PrepareRequest request;
+    v1::TransferTerms* t = request.mutable_terms();
+    t->set_transfer_id(id);
+    t->set_person_id(person);
+    t->set_source_node_id("shanghai");
+    t->set_source_scheme_id("UEBPI-310000");
+    t->set_destination_node_id("anhui");
+    t->set_destination_scheme_id("UEBPI-340000");
+    t->set_date("2023-03-15");
+    t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count() +
+                            3'600'000);
+    return PeerAs(kShanghai, "anhui")->Prepare(request);
+  };
+  const std::string a = ShanghaiWorker(7109);
+  const std::string b = ShanghaiWorker(7110);
+  const std::string c = ShanghaiWorker(7111);
+  ASSERT_OK(prepare(a, "t-cap-a").status());
+  ASSERT_OK(prepare(b, "t-cap-b").status());
+  EXPECT_OK(prepare(a, "t-cap-a").status());  // a repeat opens nothing new
+  EXPECT_THAT(prepare(c, "t-cap-c"), StatusIs(absl::StatusCode::kResourceExhausted,
+                                              HasSubstr("open_transfers_per_peer_max")));
+  EXPECT_THAT(FindTransfer(kShanghai, "t-cap-c"), StatusIs(absl::StatusCode::kNotFound));
+  // The count survives a restart (it is made from the records at start).
+  ASSERT_OK(cluster_->process(kShanghai).Restart());
+  EXPECT_THAT(prepare(c, "t-cap-c"), StatusIs(absl::StatusCode::kResourceExhausted));
+  // One of them ends (the destination voids it): room for the next.
+  v1::AbortRequest abort;
+  abort.set_transfer_id("t-cap-a");
+  abort.set_reason("changed their mind");
+  ASSERT_OK(PeerAs(kShanghai, "anhui")->Abort(abort));
+  EXPECT_OK(prepare(c, "t-cap-c").status());
+  ASSERT_OK(cluster_->Reconfigure(kShanghai, {}));
+}
+
 // Reproduction 5 (the name half): a certificate from the node's own CA with an administrator's
 // common name was that administrator. Identities are the keys the configuration pins.
 TEST_F(HostilePeerTest, ACertificateWithAnAdministratorsOrAPeersNameButAnotherKeyIsNoOne) {
@@ -313,7 +356,7 @@ TEST_F(HostilePeerTest, ANodeCallsAPeerOnlyWhenTheServerHoldsThePinnedKey) {
   ASSERT_OK(MakeLookalike(cluster_->pki(), "lookalike-shanghai", "shanghai", true).status());
   ASSERT_OK_AND_ASSIGN(const std::string other_key,
                        CertificateKeyOfFile(cluster_->pki().Cert("lookalike-shanghai")));
-  ASSERT_OK(cluster_->Reconfigure(kAnhui, [&](std::vector<NodeSpec>* peers) {
+  ASSERT_OK(cluster_->Reconfigure(kAnhui, [&](NodeSpec*, std::vector<NodeSpec>* peers) {
     ASSERT_EQ(peers->size(), 1u);
     (*peers)[0].certificate_key = other_key;
   }));

@@ -132,6 +132,7 @@ struct LimitsSpec {
   std::optional<int32_t> max_message_bytes;
   std::optional<int32_t> transfer_deadline_seconds;
   std::optional<int32_t> worker_token_max_seconds;
+  std::optional<int32_t> open_transfers_per_peer_max;
 };
 
 // One [access] identity: its name and its certificate key ("sha256:..."); a key left empty is not
@@ -287,6 +288,7 @@ inline std::string LimitsTable(const LimitsSpec& limits) {
   add("max_message_bytes", limits.max_message_bytes);
   add("transfer_deadline_seconds", limits.transfer_deadline_seconds);
   add("worker_token_max_seconds", limits.worker_token_max_seconds);
+  add("open_transfers_per_peer_max", limits.open_transfers_per_peer_max);
   return out.empty() ? out : "\n[limits]\n" + out;
 }
 
