@@ -28,7 +28,9 @@
 #include "cli/exit_codes.h"
 #include "crypto/base/strings.h"
 #include "crypto/checkpoint.h"
+#include "crypto/encoding.h"
 #include "crypto/note.h"
+#include "crypto/sha256.h"
 
 namespace pbl::cli {
 
@@ -41,6 +43,8 @@ constexpr int32_t kBatchRowsDefault = 1'000;
 constexpr int32_t kBatchRowsMax = 10'000;  // ledger::kBatchEntriesMax, the node's own limit
 constexpr int32_t kStreamsDefault = 4;
 constexpr int32_t kStreamsMax = 16;
+// The node's batch ids are at most 128 bytes; "/" and a row range take the rest.
+constexpr size_t kBatchIdPrefixMax = 96;
 constexpr auto kProgressIntervalTty = std::chrono::milliseconds(100);
 constexpr auto kProgressIntervalLog = std::chrono::seconds(1);
 constexpr int kProgressBarWidth = 24;
@@ -59,6 +63,7 @@ struct AppendFlags {
   int64_t skip_rows = 0;
   int32_t batch_rows = kBatchRowsDefault;
   int32_t streams = kStreamsDefault;
+  std::string batch_id;  // the prefix of the batches' ids; empty: from the input's digest
 };
 
 struct ImportFlags {
@@ -90,6 +95,17 @@ void AddAppendOptions(CLI::App* cmd, AppendFlags* f) {
       ->check(CLI::Range(1, kBatchRowsMax));
   cmd->add_option("--streams", f->streams, "Batches in flight at once (default 4)")
       ->check(CLI::Range(1, kStreamsMax));
+  cmd->add_option("--batch-id", f->batch_id,
+                  "Prefix of the id each batch carries (default: the command and the SHA-256 of "
+                  "the input). The node appends a batch id once: running the same command again, "
+                  "after any failure, appends only the batches not yet in the log")
+      ->check([](const std::string& id) -> std::string {
+        if (id.empty() || id.size() > kBatchIdPrefixMax) return "1 to 96 characters";
+        for (char c : id) {
+          if (c < 0x21 || c > 0x7e) return "printable ASCII without spaces";
+        }
+        return "";
+      });
   AddConnectionOptions(cmd, &f->connection);
 }
 
@@ -206,10 +222,19 @@ struct AppendJob {
   std::function<int64_t(int64_t row)> line;                  // the row's line in the file
   std::function<const std::string&(int64_t row)> scheme;     // the row's scheme id
   std::function<std::string(int64_t row)> person;            // the row's person id
+  std::string batch_id;  // the prefix of each batch's id: PREFIX/FIRST_ROW-LAST_ROW
 };
+
+// `what`/ and the SHA-256 of the input, unless the flags give the prefix.
+std::string BatchIdPrefix(const AppendFlags& f, std::string_view what, std::string_view input) {
+  if (!f.batch_id.empty()) return f.batch_id;
+  const crypto::Hash digest = crypto::Sha256(input);
+  return StrCat(what, "/", crypto::HexEncode(digest));
+}
 
 struct BatchResult {
   bool acknowledged = false;
+  bool replayed = false;  // already in the log: acknowledged, nothing appended
   uint64_t first_index = 0;
   uint64_t tree_size = 0;
   absl::Status status;  // the failed call's; OK when acknowledged or never sent
@@ -240,6 +265,7 @@ std::vector<BatchResult> SendBatches(const AppendJob& job, const AppendFlags& f,
       const auto [first, end] = BatchRows(job, f, b);
       request.Clear();  // keeps the entries' memory for the next batch
       for (int64_t row = first; row < end; ++row) job.build(row, request.add_entries());
+      request.set_batch_id(StrCat(job.batch_id, "/", first + 1, "-", end));
       absl::StatusOr<v1::AppendEntriesResponse> response = client->AppendEntries(request);
       if (response.ok() && response->count() != static_cast<uint64_t>(end - first)) {
         response = absl::InternalError(StrCat("the node acknowledged ", response->count(),
@@ -252,6 +278,7 @@ std::vector<BatchResult> SendBatches(const AppendJob& job, const AppendFlags& f,
         return;
       }
       result.acknowledged = true;
+      result.replayed = response->replayed();
       result.first_index = response->first_index();
       result.tree_size = response->tree_size();
       *rows_done += end - first;
@@ -285,6 +312,7 @@ int64_t CheckpointSize(rpc::NodeClient& client, const std::vector<BatchResult>& 
 
 struct Summary {
   int64_t rows_appended = 0;
+  int64_t rows_replayed = 0;  // sent again and found in the log (appended by an earlier run)
   int64_t batches = 0;
   std::optional<uint64_t> first_index;
   std::optional<uint64_t> last_index;
@@ -297,7 +325,11 @@ Summary Summarize(const AppendJob& job, const AppendFlags& f,
     if (!results[b].acknowledged) continue;
     const auto [first, end] = BatchRows(job, f, static_cast<int64_t>(b));
     const uint64_t last = results[b].first_index + static_cast<uint64_t>(end - first) - 1;
-    s.rows_appended += end - first;
+    if (results[b].replayed) {
+      s.rows_replayed += end - first;
+    } else {
+      s.rows_appended += end - first;
+    }
     ++s.batches;
     s.first_index =
         std::min(s.first_index.value_or(results[b].first_index), results[b].first_index);
@@ -318,6 +350,7 @@ int PrintSummary(const AppendJob& job, const AppendFlags& f, const Summary& s,
     nlohmann::json j = {{"rows_total", job.rows},
                         {"rows_skipped", f.skip_rows},
                         {"rows_appended", s.rows_appended},
+                        {"rows_already_in_log", s.rows_replayed},
                         {"batches", s.batches},
                         {"first_index", OptionalIndex(s.first_index)},
                         {"last_index", OptionalIndex(s.last_index)},
@@ -330,16 +363,20 @@ int PrintSummary(const AppendJob& job, const AppendFlags& f, const Summary& s,
     return kExitOk;
   }
   if (job.file.empty() && s.first_index) {
-    out << "enrolled at log index " << *s.first_index << "; checkpoint size " << checkpoint_size
-        << "\n";
+    out << (s.rows_replayed > 0 ? "already enrolled at log index " : "enrolled at log index ")
+        << *s.first_index << "; checkpoint size " << checkpoint_size << "\n";
     return kExitOk;
   }
   char times[96];
   std::snprintf(times, sizeof(times), "%.2f s (checked in %.2f s)\nrate:            %.0f rows/s",
                 elapsed, job.check_seconds, rate);
   out << "rows appended:   " << s.rows_appended << " of " << job.rows << " (" << f.skip_rows
-      << " skipped)\n"
-      << "batches:         " << s.batches << "\n"
+      << " skipped)\n";
+  if (s.rows_replayed > 0) {
+    out << "already in log:  " << s.rows_replayed
+        << " rows (appended by an earlier run; not appended again)\n";
+  }
+  out << "batches:         " << s.batches << "\n"
       << "log index:       ";
   if (s.first_index) {
     out << *s.first_index << " - " << *s.last_index << "\n";
@@ -396,7 +433,8 @@ void ReportBatches(const AppendJob& job, const AppendFlags& f,
           << " not appended: " << results[b].status.message() << "\n";
       if (OutcomeUnknown(results[b].status, any_acknowledged)) {
         err << "pbl: " << job.what << ": the node may have appended them before the call "
-            << "failed; look at a person's history (pbl history) before resuming\n";
+            << "failed; running the same command again does not append them twice (each batch "
+            << "carries an id the node records)\n";
       }
     } else if (results[b].acknowledged && first >= resume) {
       err << "pbl: " << job.what << ": " << RowRange(job, first, end)
@@ -438,7 +476,9 @@ int ReportFailure(const AppendJob& job, const AppendFlags& f,
   if (resume == 0) {
     err << "; no row is done: run the same command again once the cause is fixed\n";
   } else {
-    err << "; rows 1-" << resume << " are done: resume with --skip-rows " << resume << "\n";
+    err << "; rows 1-" << resume << " are done: run the same command again once the cause is "
+        << "fixed (batches already in the log are not appended again), or resume with "
+        << "--skip-rows " << resume << "\n";
   }
   if (f.json) {
     out << nlohmann::json{{"error", std::string(failed->status.message())},
@@ -528,6 +568,7 @@ int RunFile(const std::string& what, const std::string& file, const AppendFlags&
   absl::StatusOr<std::string> text = ReadCsvFile(file);
   if (!text.ok()) return FailCall(err, what, text.status());
   const CheckedCsv<Row> checked = check(*text);
+  const std::string batch_id = BatchIdPrefix(f, what, *text);
   text->clear();
   text->shrink_to_fit();
   if (!checked.problems.empty()) return ReportProblems(err, what, file, checked.problems);
@@ -539,6 +580,7 @@ int RunFile(const std::string& what, const std::string& file, const AppendFlags&
   job.what = what;
   job.file = file;
   job.rows = static_cast<int64_t>(checked.rows.size());
+  job.batch_id = batch_id;
   job.start = start;
   job.check_seconds = SecondsSince(start);
   const auto row_at = [&](int64_t row) -> const Row& {
@@ -590,6 +632,9 @@ int RunEnrollFlags(const EnrollFlags& f, std::ostream& out, std::ostream& err) {
   AppendJob job;
   job.what = "enroll";
   job.rows = 1;
+  std::string input;
+  for (std::string_view field : fields) StrAppend(&input, field, std::string_view("\0", 1));
+  job.batch_id = BatchIdPrefix(f.append, "enroll", input);
   job.start = Clock::now();
   job.build = [&](int64_t, v1::Entry* e) { BuildEntry(row, schemes, e); };
   job.line = [](int64_t) { return int64_t{0}; };

@@ -50,6 +50,12 @@ struct Metrics::Impl {
           .Help("Stored transfer records that do not parse (quarantined at start)")
           .Register(*registry);
   prometheus::Gauge& unreadable = unreadable_family.Add({});
+  prometheus::Gauge& log_stopped =
+      prometheus::BuildGauge()
+          .Name("pbl_log_appends_stopped")
+          .Help("1 once a failed write or fsync of the log stopped appends until a restart")
+          .Register(*registry)
+          .Add({});
   prometheus::Counter& appended = appends.Add({});
   prometheus::Histogram& latency =
       append_seconds.Add({}, prometheus::Histogram::BucketBoundaries{
@@ -99,6 +105,8 @@ void Metrics::TransferState(v1::TransferState from, v1::TransferState to) {
   }
   impl_->transfers.Add({{"state", v1::TransferState_Name(to)}}).Increment();
 }
+
+void Metrics::LogStopped() { impl_->log_stopped.Set(1); }
 
 void Metrics::UnreadableTransferRecords(int64_t count) {
   impl_->unreadable.Set(static_cast<double>(count));

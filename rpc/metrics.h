@@ -32,6 +32,8 @@ class Metrics {
   void Request(std::string_view method, int code);
   // Transfer records the node could not read at start (rpc/transfer_store.h).
   void UnreadableTransferRecords(int64_t count);
+  // A failed write or fsync stopped the log taking appends (ledger::Ledger::stopped).
+  void LogStopped();
 
  private:
   struct Impl;

@@ -66,6 +66,35 @@ struct Node::State {
   std::condition_variable cv;
   bool stopped = false;  // guarded by mu
 
+  // Health: NOT_SERVING on both listeners once a failed write stops the log's appends. The
+  // ledger's threads report it, maybe while Start builds the servers or the state closes.
+  std::mutex health_mu;
+  bool log_stopped = false;    // guarded by health_mu
+  bool health_closed = false;  // guarded by health_mu
+
+  ~State() {
+    std::lock_guard lock(health_mu);
+    health_closed = true;
+  }
+  // Sets both servers' health from log_stopped. Call with health_mu held.
+  void UpdateHealth() {
+    if (health_closed) return;
+    for (grpc::Server* s : {server.get(), worker_server.get()}) {
+      if (s != nullptr && s->GetHealthCheckService() != nullptr) {
+        s->GetHealthCheckService()->SetServingStatus(!log_stopped);
+      }
+    }
+  }
+  void OnLogStopped(const absl::Status& cause) {
+    metrics->LogStopped();
+    LogWarning("log_appends_stopped",
+               StrCat("cause=\"", ToStd(cause.message()),
+                      "\" health=NOT_SERVING action=\"restart pbld to recover the durable log\""));
+    std::lock_guard lock(health_mu);
+    log_stopped = true;
+    UpdateHealth();
+  }
+
   absl::Status OpenStores();
   absl::Status ConnectPeers();
   absl::Status StartMain();
@@ -98,6 +127,7 @@ absl::Status Node::State::OpenStores() {
   options.key = &key->key;
   Metrics* m = metrics.get();
   options.on_group = [m](size_t appends, int64_t entries) { m->Group(appends, entries); };
+  options.on_stop = [this](const absl::Status& cause) { OnLogStopped(cause); };
   PBL_ASSIGN_OR_RETURN(ledger, ledger::Ledger::Open(std::move(storage), std::move(options)));
   // Transfer records live beside the log, sharing its write-ahead log (specs/node.md).
   transfers = std::make_unique<TransferStore>(ledger->storage());
@@ -209,7 +239,11 @@ absl::Status Node::State::StartMain() {
   services.push_back(std::make_unique<PeerServiceImpl>(&context));
   services.push_back(std::make_unique<TokenServiceImpl>(&context));
   for (const auto& service : services) builder.RegisterService(service.get());
-  server = builder.BuildAndStart();
+  {
+    std::lock_guard lock(health_mu);
+    server = builder.BuildAndStart();
+    UpdateHealth();
+  }
   if (server == nullptr || port == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.listen));
   }
@@ -234,7 +268,11 @@ absl::Status Node::State::StartWorkers() {
   builder.RegisterService(services.back().get());
   services.push_back(std::make_unique<PersonServiceImpl>(&worker_context));
   builder.RegisterService(services.back().get());
-  worker_server = builder.BuildAndStart();
+  {
+    std::lock_guard lock(health_mu);
+    worker_server = builder.BuildAndStart();
+    UpdateHealth();
+  }
   if (worker_server == nullptr || worker_port == 0) {
     return absl::UnavailableError(StrCat("cannot listen on ", config.worker_listen));
   }

@@ -1,12 +1,17 @@
 #include "rpc/services.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
+#include "crypto/sha256.h"
 #include "ledger/domain/corrections.h"
 #include "ledger/domain/entitlement.h"
 #include "ledger/domain/entry_body_validation.h"
@@ -83,6 +88,35 @@ absl::Status CheckCorrections(const NodeContext& node, const v1::AppendEntriesRe
   return absl::OkStatus();
 }
 
+// The batch id of a request, with the digest of its entries as the caller sent them (before the
+// node's time is set): each entry's deterministic serialization, length-prefixed.
+ledger::BatchId RequestBatchId(const v1::AppendEntriesRequest& request) {
+  if (request.batch_id().empty()) return {};
+  crypto::Sha256Hasher hasher;
+  std::string bytes;
+  for (const v1::Entry& e : request.entries()) {
+    bytes.clear();
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    {
+      google::protobuf::io::CodedOutputStream out(&stream);
+      out.SetSerializationDeterministic(true);
+      e.SerializeToCodedStream(&out);
+    }
+    const uint64_t n = bytes.size();
+    for (int shift = 56; shift >= 0; shift -= 8) hasher.Update(static_cast<uint8_t>(n >> shift));
+    hasher.Update(bytes);
+  }
+  return ledger::BatchId{request.batch_id(), hasher.Finish()};
+}
+
+void SetResponse(const ledger::AppendResult& result, v1::AppendEntriesResponse* response) {
+  response->set_first_index(static_cast<uint64_t>(result.first_index));
+  response->set_count(static_cast<uint64_t>(result.count));
+  response->set_tree_size(static_cast<uint64_t>(result.tree_size));
+  response->set_checkpoint(result.checkpoint);
+  response->set_replayed(result.replayed);
+}
+
 // `request` is the call's own message, dropped when the call ends: each entry gets the node's
 // time in place, which spares a deep copy of every entry on the import's hot path.
 absl::Status Append(const ServiceContext* c, v1::AppendEntriesRequest& request,
@@ -94,6 +128,17 @@ absl::Status Append(const ServiceContext* c, v1::AppendEntriesRequest& request,
                                              " entries; the limit is ", config.max_batch_entries));
   }
   const auto start = std::chrono::steady_clock::now();
+  ledger::BatchId batch_id = RequestBatchId(request);
+  if (!batch_id.id.empty()) {
+    // A resend of a durable batch is answered before any check that only a new batch needs (a
+    // correction applied once may not apply twice).
+    PBL_ASSIGN_OR_RETURN(const std::optional<ledger::AppendResult> found,
+                         c->node.ledger->FindBatch(batch_id));
+    if (found) {
+      SetResponse(*found, response);
+      return absl::OkStatus();
+    }
+  }
   std::unique_lock<std::mutex> corrections(CorrectionsMutex(), std::defer_lock);
   if (std::any_of(request.entries().begin(), request.entries().end(),
                   [](const v1::Entry& e) { return e.has_correction(); })) {
@@ -116,12 +161,10 @@ absl::Status Append(const ServiceContext* c, v1::AppendEntriesRequest& request,
     entry.set_node_time_unix_ms(now_ms);
     batch.push_back(entry.SerializeAsString());
   }
-  PBL_ASSIGN_OR_RETURN(const ledger::AppendResult result, c->node.ledger->Append(std::move(batch)));
-  response->set_first_index(static_cast<uint64_t>(result.first_index));
-  response->set_count(static_cast<uint64_t>(result.count));
-  response->set_tree_size(static_cast<uint64_t>(result.tree_size));
-  response->set_checkpoint(result.checkpoint);
-  if (c->node.metrics != nullptr) {
+  PBL_ASSIGN_OR_RETURN(const ledger::AppendResult result,
+                       c->node.ledger->Append(std::move(batch), std::move(batch_id)));
+  SetResponse(result, response);
+  if (c->node.metrics != nullptr && !result.replayed) {
     c->node.metrics->Append(
         result.count,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -48,8 +48,31 @@ struct Ledger::Request {
   std::vector<EntryKeyFields> fields;
   // Computed by the caller's thread, so that concurrent appenders hash in parallel.
   std::vector<crypto::Hash> leaf_hashes;
+  BatchId batch;
+  // Set by the sequencer when the batch id is already in the log: the result to answer with.
+  std::optional<AppendResult> replay;
+  // Set by the sequencer when an earlier request of the same group has the same batch id.
+  const Request* replay_of = nullptr;
   std::promise<absl::StatusOr<AppendResult>> done;
 };
+
+namespace {
+
+// What the callers of a group whose write or fsync failed are told, and the callers after them.
+absl::Status FailedWrite(const absl::Status& cause) {
+  return absl::UnavailableError(
+      StrCat("the log's write failed (", ToStd(cause.message()),
+             "): this batch may or may not be in the log once the node restarts, so resend it "
+             "with the same batch id; the node takes no more appends until it is restarted"));
+}
+
+absl::Status StoppedError(const absl::Status& cause) {
+  return absl::UnavailableError(
+      StrCat("the node takes no more appends since a write of its log failed (",
+             ToStd(cause.message()), "); restart it to recover the durable log"));
+}
+
+}  // namespace
 
 // Reads stored hashes from the hash blobs: one floor seek per hash, reusing the blob of the
 // previous hash when it holds the next one too.
@@ -243,8 +266,50 @@ int64_t Ledger::HeadSize() const {
   return head_.size;
 }
 
-absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries) {
-  return AppendAsync(std::move(entries)).get();
+absl::StatusOr<AppendResult> Ledger::Append(std::vector<std::string> entries, BatchId batch) {
+  return AppendAsync(std::move(entries), std::move(batch)).get();
+}
+
+absl::Status Ledger::stopped() const {
+  std::lock_guard lock(queue_mu_);
+  return stopped_;
+}
+
+void Ledger::Stop(const absl::Status& cause) {
+  PBL_CHECK(!cause.ok(), "the ledger was stopped without a cause");
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopped_.ok()) return;
+    stopped_ = cause;
+  }
+  if (options_.on_stop) options_.on_stop(cause);
+}
+
+absl::StatusOr<std::optional<AppendResult>> Ledger::ReadBatch(const BatchId& batch) const {
+  absl::StatusOr<std::string> row = storage_->Get(BatchKey(batch.id));
+  if (absl::IsNotFound(row.status())) return std::nullopt;
+  if (!row.ok()) return row.status();
+  PBL_ASSIGN_OR_RETURN(const BatchRecord record, DecodeBatchRecord(*row));
+  if (record.digest !=
+      std::string_view(reinterpret_cast<const char*>(batch.digest.data()), batch.digest.size())) {
+    return absl::FailedPreconditionError(StrCat(
+        "batch id '", batch.id, "' was first used for another batch (log index ",
+        record.first_index, " - ", record.first_index + record.count - 1, "); nothing appended"));
+  }
+  absl::StatusOr<std::string> checkpoint = storage_->Get(CheckpointKey(record.tree_size));
+  if (!checkpoint.ok()) {
+    return AsDataLoss(checkpoint.status(), StrCat("the checkpoint of batch id '", batch.id, "'"));
+  }
+  return AppendResult{record.first_index, record.count, record.tree_size, *std::move(checkpoint),
+                      /*replayed=*/true};
+}
+
+absl::StatusOr<std::optional<AppendResult>> Ledger::FindBatch(const BatchId& batch) const {
+  PBL_RETURN_IF_ERROR(CheckBatchId(batch.id));
+  PBL_ASSIGN_OR_RETURN(std::optional<AppendResult> found, ReadBatch(batch));
+  // A row the sequencer wrote whose group is not yet durable is not an answer yet.
+  if (found && found->tree_size > HeadSize()) return std::nullopt;
+  return found;
 }
 
 namespace {
@@ -257,8 +322,12 @@ std::future<absl::StatusOr<AppendResult>> Ready(absl::Status status) {
 
 }  // namespace
 
-std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::string> entries) {
+std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::string> entries,
+                                                              BatchId batch) {
   if (entries.empty()) return Ready(absl::InvalidArgumentError("batch is empty"));
+  if (!batch.id.empty()) {
+    if (absl::Status s = CheckBatchId(batch.id); !s.ok()) return Ready(s);
+  }
   if (entries.size() > kBatchEntriesMax) {
     return Ready(absl::InvalidArgumentError(
         StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax)));
@@ -282,10 +351,12 @@ std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::s
         StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax)));
   }
   request->entries = std::move(entries);
+  request->batch = std::move(batch);
   std::future<absl::StatusOr<AppendResult>> done = request->done.get_future();
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return Ready(absl::UnavailableError("the ledger is shutting down"));
+    if (!stopped_.ok()) return Ready(StoppedError(stopped_));
     queue_.push_back(std::move(request));
   }
   queue_cv_.notify_one();
@@ -316,7 +387,7 @@ void Ledger::SequencerLoop() {
         queue_.pop_front();
       }
     }
-    ProcessGroup(group);
+    ProcessGroup(std::move(group));
   }
 }
 
@@ -345,12 +416,7 @@ absl::Status Ledger::CheckWriteOnce(int64_t old_size) const {
 bool Ledger::WaitForSyncs(size_t limit) {
   std::unique_lock lock(sync_mu_);
   sync_cv_.wait(lock, [&] { return in_flight_ < limit || sync_failed_; });
-  if (!sync_failed_) return false;
-  // Let the groups still in flight end (they fail or succeed on their own), then start again
-  // from what the storage holds.
-  sync_cv_.wait(lock, [&] { return in_flight_ == 0; });
-  sync_failed_ = false;
-  return true;
+  return !sync_failed_;
 }
 
 namespace {
@@ -369,7 +435,48 @@ std::pair<size_t, size_t> GroupSize(const Requests& group) {
 
 }  // namespace
 
-void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
+std::vector<std::shared_ptr<Ledger::Request>> Ledger::TakeReplays(
+    std::vector<std::shared_ptr<Request>>* group) {
+  std::vector<std::shared_ptr<Request>> fresh;
+  std::vector<std::shared_ptr<Request>> kept;
+  std::map<std::string_view, const Request*> ids;  // the group's new batch ids
+  for (std::shared_ptr<Request>& r : *group) {
+    if (r->batch.id.empty()) {
+      fresh.push_back(r);
+      kept.push_back(std::move(r));
+      continue;
+    }
+    if (const auto it = ids.find(r->batch.id); it != ids.end()) {
+      if (it->second->batch.digest != r->batch.digest) {
+        r->done.set_value(
+            absl::FailedPreconditionError(StrCat("batch id '", r->batch.id,
+                                                 "' is used for another batch at the same time; "
+                                                 "nothing appended")));
+        continue;
+      }
+      r->replay_of = it->second;
+      kept.push_back(std::move(r));
+      continue;
+    }
+    // Rows written by groups not yet durable are read too: their replays are answered after them.
+    absl::StatusOr<std::optional<AppendResult>> found = ReadBatch(r->batch);
+    if (!found.ok()) {
+      r->done.set_value(found.status());
+      continue;
+    }
+    if (found->has_value()) {
+      r->replay = std::move(**found);
+    } else {
+      ids.emplace(r->batch.id, r.get());
+      fresh.push_back(r);
+    }
+    kept.push_back(std::move(r));
+  }
+  *group = std::move(kept);
+  return fresh;
+}
+
+void Ledger::ProcessGroup(std::vector<std::shared_ptr<Request>> group) {
   const auto [group_entries, group_bytes] = GroupSize(group);
   PBL_CHECK(!group.empty() && group_entries > 0, "the sequencer took an empty group");
   PBL_CHECK(group_entries <= kGroupEntriesMax, "a group holds more than kGroupEntriesMax entries");
@@ -377,17 +484,19 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   const auto fail_all = [&](const absl::Status& status) {
     for (const auto& r : group) r->done.set_value(status);
   };
-  if (WaitForSyncs(kGroupsInFlight)) needs_reload_ = true;
-  if (needs_reload_) {
-    WaitForSyncs(1);
-    if (absl::Status s = LoadHead(); !s.ok()) return fail_all(s);
-    needs_reload_ = false;
-  }
+  if (!WaitForSyncs(kGroupsInFlight) || !stopped().ok()) return fail_all(StoppedError(stopped()));
+  const std::vector<std::shared_ptr<Request>> fresh = TakeReplays(&group);
+  if (group.empty()) return;  // every request was refused
   const int64_t old_size = frontier_.size();
+  if (fresh.empty()) {
+    // Only replays: they are answered once every group written before them is durable.
+    return QueueWritten(group, old_size, LogHead{old_size, frontier_.Root(), {}});
+  }
   crypto::MerkleFrontier next = frontier_;
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
-  PutGroup(group, old_size, &next, *batch);
-  PBL_CHECK(next.size() == old_size + static_cast<int64_t>(group_entries),
+  PutGroup(fresh, old_size, &next, *batch);
+  const auto fresh_entries = static_cast<int64_t>(GroupSize(fresh).first);
+  PBL_CHECK(next.size() == old_size + fresh_entries,
             "the group's tree did not grow by its entries");
   const crypto::NoteSigner* signers[] = {&signer_};
   absl::StatusOr<std::string> note = crypto::SignCheckpoint(
@@ -398,15 +507,15 @@ void Ledger::ProcessGroup(const std::vector<std::shared_ptr<Request>>& group) {
   // Written now, durable once the syncer's next fsync returns; the write-ahead log keeps writes
   // in order, so a crash loses this group only with every later one (specs/ledger.md).
   if (absl::Status s = storage_->CommitUnsynced(*batch); !s.ok()) {
-    // The write may or may not have reached the storage: re-read the head before the next group.
-    needs_reload_ = true;
-    return fail_all(s);
+    // The write may or may not have reached the storage; only opening the log again can tell.
+    Stop(s);
+    return fail_all(FailedWrite(s));
   }
   frontier_ = std::move(next);
   QueueWritten(group, old_size, LogHead{frontier_.size(), frontier_.Root(), *std::move(note)});
 }
 
-void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& fresh, int64_t old_size,
                       crypto::MerkleFrontier* next, StorageBatch& batch) const {
   std::vector<crypto::Hash> stored;
   int64_t index = old_size;
@@ -415,9 +524,16 @@ void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_
   // one memtable insert for many entries (specs/ledger.md).
   BundleWriter bundles(
       old_size, [&](std::string_view key, std::string_view bundle) { batch.Put(key, bundle); });
-  for (const auto& r : group) {
+  const auto end = old_size + static_cast<int64_t>(GroupSize(fresh).first);
+  for (const auto& r : fresh) {
     PBL_CHECK(r->fields.size() == r->entries.size() && r->leaf_hashes.size() == r->entries.size(),
               "a request's fields and leaf hashes do not match its entries");
+    if (!r->batch.id.empty()) {
+      const BatchRecord record{
+          index, static_cast<int64_t>(r->entries.size()), end,
+          std::string(reinterpret_cast<const char*>(r->batch.digest.data()), crypto::kHashBytes)};
+      batch.Put(BatchKey(r->batch.id), EncodeBatchRecord(record));
+    }
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
       bundles.Add(r->entries[i]);
       person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
@@ -442,17 +558,27 @@ void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_
 
 void Ledger::QueueWritten(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
                           LogHead head) {
-  PBL_CHECK(head.size > old_size, "a written group did not move the head forward");
   WrittenGroup written;
   written.requests = group;
   written.head = std::move(head);
   written.entries = written.head.size - old_size;
+  PBL_CHECK(written.entries >= 0, "a written group moved the head back");
   int64_t first = old_size;
+  std::map<const Request*, size_t> positions;  // of the new requests' results
   for (const auto& r : group) {
-    const auto count = static_cast<int64_t>(r->entries.size());
-    written.results.push_back(
-        AppendResult{first, count, written.head.size, written.head.checkpoint});
-    first += count;
+    if (r->replay) {
+      written.results.push_back(*r->replay);
+    } else if (r->replay_of != nullptr) {
+      AppendResult result = written.results[positions.at(r->replay_of)];
+      result.replayed = true;
+      written.results.push_back(std::move(result));
+    } else {
+      const auto count = static_cast<int64_t>(r->entries.size());
+      positions.emplace(r.get(), written.results.size());
+      written.results.push_back(
+          AppendResult{first, count, written.head.size, written.head.checkpoint});
+      first += count;
+    }
   }
   PBL_CHECK(written.results.size() == written.requests.size(),
             "a written group has not one result per request");
@@ -480,8 +606,19 @@ void Ledger::SyncerLoop() {
                 "the groups waiting for the syncer are not within kGroupsInFlight");
       groups.swap(written_);
     }
-    // One fsync makes every group written before it durable.
-    const absl::Status synced = storage_->Sync();
+    // One fsync makes every group written before it durable. After one has failed none is
+    // trusted: the failed one may have dropped pages an earlier write left dirty, so a later
+    // success would not mean the groups before it are on the disk.
+    bool failed_before = false;
+    {
+      std::lock_guard lock(sync_mu_);
+      failed_before = sync_failed_;
+    }
+    absl::Status synced = failed_before ? StoppedError(stopped()) : storage_->Sync();
+    if (!synced.ok() && !failed_before) {
+      Stop(synced);
+      synced = FailedWrite(synced);
+    }
     AnswerGroups(groups, synced);
     {
       std::lock_guard lock(sync_mu_);
@@ -501,23 +638,25 @@ void Ledger::AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& 
     return;
   }
   // The groups were written one after another, each from where the one before it ended.
+  const WrittenGroup* last_grown = nullptr;
   for (size_t i = 0; i < groups.size(); ++i) {
     const WrittenGroup& g = groups[i];
-    PBL_CHECK(g.entries > 0 && g.results.size() == g.requests.size(),
-              "a synced group has no entries or not one result per request");
+    PBL_CHECK(g.results.size() == g.requests.size(),
+              "a synced group has not one result per request");
     PBL_CHECK(i == 0 || g.head.size == groups[i - 1].head.size + g.entries,
               "a synced group's head is not the one before it plus its entries");
+    if (g.entries > 0) last_grown = &g;
   }
-  {
+  if (last_grown != nullptr) {
     std::lock_guard lock(head_mu_);
-    PBL_CHECK(groups.back().head.size >= head_.size, "the head would move back");
-    head_ = groups.back().head;
+    PBL_CHECK(last_grown->head.size >= head_.size, "the head would move back");
+    head_ = last_grown->head;
   }
   for (WrittenGroup& g : groups) {
     for (size_t i = 0; i < g.requests.size(); ++i) {
       g.requests[i]->done.set_value(std::move(g.results[i]));
     }
-    if (options_.on_group) options_.on_group(g.requests.size(), g.entries);
+    if (options_.on_group && g.entries > 0) options_.on_group(g.requests.size(), g.entries);
   }
 }
 

@@ -6,6 +6,10 @@
 // written groups durable (one fsync for all written since the last) while the sequencer writes
 // the next, so the disk's latency and the write's CPU overlap; at most kGroupsInFlight groups
 // are written and not yet durable. Nothing is ever updated or deleted.
+// Fail-stop: after a write or an fsync fails, the ledger takes no more appends (each is
+// UNAVAILABLE) until it is opened again, which recovers the durable prefix; reads go on. A batch
+// may carry an id: the ledger records it with the entries, and a batch resent with that id gets
+// the first result and appends nothing (specs/ledger.md, "Batch ids").
 // Reads, proofs and Verify may run from any thread at any time, concurrently with appends; they
 // see the log as of the latest acknowledged group. Thread-safe.
 #ifndef PBL_LEDGER_LOG_LEDGER_H_
@@ -48,6 +52,15 @@ struct LedgerOptions {
   // Called by the sequencer after each durable group with its number of appends and entries
   // (for metrics); must be fast and thread-safe.
   std::function<void(size_t appends, int64_t entries)> on_group;
+  // Called once, from the sequencer or the syncer thread, when a failed write or fsync stops the
+  // ledger taking appends (for health, a metric and a log line); must be fast and thread-safe.
+  std::function<void(const absl::Status& cause)> on_stop;
+};
+
+// An append's id, for appending a batch exactly once whatever its caller resends.
+struct BatchId {
+  std::string id;         // CheckBatchId (log_format.h); empty: the batch has none
+  crypto::Hash digest{};  // of the batch as its caller sent it; a resend must match
 };
 
 struct AppendResult {
@@ -55,6 +68,8 @@ struct AppendResult {
   int64_t count = 0;
   int64_t tree_size = 0;   // the size of the checkpoint that covers them
   std::string checkpoint;  // that checkpoint, a signed note
+  // The batch's id was already in the log: this is the first append's result; nothing appended.
+  bool replayed = false;
 };
 
 struct LogHead {
@@ -81,14 +96,23 @@ class Ledger {
 
   // Validates every entry, then appends the batch as a whole. INVALID_ARGUMENT naming the
   // entry's position and field if any entry is bad (nothing is appended); the storage's error if
-  // the write fails (nothing is acknowledged). Blocks until durable.
-  absl::StatusOr<AppendResult> Append(std::vector<std::string> entries);
+  // the write fails (nothing is acknowledged; the ledger then stops taking appends). With a
+  // batch id already in the log: the first result, replayed, and nothing appended;
+  // FAILED_PRECONDITION if the digest differs from the first batch's. Blocks until durable.
+  absl::StatusOr<AppendResult> Append(std::vector<std::string> entries, BatchId batch = {});
   // Append without waiting: validates the batch in the calling thread (a bad batch gives a future
   // that is ready with the error), queues it, and returns a future that is ready once the batch
   // is durable or failed. Batches queued by one thread are appended in the order of the calls,
   // so one thread can keep several in flight and the sequencer writes one while the disk syncs
   // another.
-  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::vector<std::string> entries);
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::vector<std::string> entries,
+                                                        BatchId batch = {});
+  // The result of the batch with this id if it is durable in the log (replayed), nullopt if it
+  // is not; FAILED_PRECONDITION if it is but with another digest. For a caller that checks
+  // before work that only a new batch needs; Append decides in the end.
+  absl::StatusOr<std::optional<AppendResult>> FindBatch(const BatchId& batch) const;
+  // OK while the ledger takes appends; after a failed write or fsync, why it stopped.
+  absl::Status stopped() const;
 
   LogHead Head() const;
   const crypto::NoteVerifier& verifier() const { return verifier_; }
@@ -123,6 +147,7 @@ class Ledger {
   class HashReaderImpl;
   // A group the sequencer wrote (not yet durable): its requests, each one's result, and the
   // head the log has once it is durable.
+  // A group with no new entries (only replayed batches) has entries 0 and does not move the head.
   struct WrittenGroup {
     std::vector<std::shared_ptr<Request>> requests;
     std::vector<AppendResult> results;
@@ -146,19 +171,27 @@ class Ledger {
                            const std::function<bool(int64_t, std::string_view)>& fn) const;
   void SequencerLoop();
   // Sequencer: writes one group (unsynced) and hands it to the syncer.
-  void ProcessGroup(const std::vector<std::shared_ptr<Request>>& group);
-  // Puts the group's entry bundles, person rows and hash blob into `batch`, appending its leaf
-  // hashes to `next` (the tree of `old_size` entries).
-  void PutGroup(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
+  void ProcessGroup(std::vector<std::shared_ptr<Request>> group);
+  // Sequencer: looks up the group's batch ids. Answers the requests it must refuse, marks the
+  // replays, and returns the rest (the requests whose entries are new), in order.
+  std::vector<std::shared_ptr<Request>> TakeReplays(std::vector<std::shared_ptr<Request>>* group);
+  // The stored record of a batch id, if any; FAILED_PRECONDITION if its digest is not `batch`'s.
+  absl::StatusOr<std::optional<AppendResult>> ReadBatch(const BatchId& batch) const;
+  // Puts the new requests' entry bundles, person rows, batch rows and hash blob into `batch`,
+  // appending their leaf hashes to `next` (the tree of `old_size` entries).
+  void PutGroup(const std::vector<std::shared_ptr<Request>>& fresh, int64_t old_size,
                 crypto::MerkleFrontier* next, StorageBatch& batch) const;
-  // Sequencer: queues a written group, whose tree grew from `old_size` to `head`, for the syncer.
+  // Sequencer: queues a written group (its new requests grew the tree from `old_size` to `head`;
+  // the others are replays) for the syncer.
   void QueueWritten(const std::vector<std::shared_ptr<Request>>& group, int64_t old_size,
                     LogHead head);
+  // Stops appends for good (until the ledger is opened again); the first cause is kept.
+  void Stop(const absl::Status& cause);
   void SyncerLoop();
   // Syncer: answers the groups of one fsync, moving the head forward if it succeeded.
   void AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& synced);
-  // Sequencer: waits until fewer than `limit` groups are written and not yet durable; true if a
-  // sync failed meanwhile (the head must then be re-read).
+  // Sequencer: waits until fewer than `limit` groups are written and not yet durable; false if a
+  // sync has failed (the ledger is stopped).
   bool WaitForSyncs(size_t limit);
   absl::Status VerifyIndex(int64_t size, uint64_t expected_sum,
                            const crypto::ShortHasher& hasher) const;
@@ -172,23 +205,23 @@ class Ledger {
 
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;
-  bool needs_reload_ = false;
 
   mutable std::mutex head_mu_;
   LogHead head_;  // guarded by head_mu_
 
-  std::mutex queue_mu_;
+  mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   // Requests are shared with their callers, so the sequencer never touches one a caller has freed.
   std::deque<std::shared_ptr<Request>> queue_;  // guarded by queue_mu_
   bool stopping_ = false;                       // guarded by queue_mu_
+  absl::Status stopped_;                        // guarded by queue_mu_; set once, by Stop
   std::thread sequencer_;
 
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::deque<WrittenGroup> written_;  // guarded by sync_mu_; written, waiting for the syncer
   size_t in_flight_ = 0;              // guarded by sync_mu_; written and not yet acknowledged
-  bool sync_failed_ = false;          // guarded by sync_mu_
+  bool sync_failed_ = false;          // guarded by sync_mu_; once set, never cleared
   bool sync_stopping_ = false;        // guarded by sync_mu_
   std::thread syncer_;
 };

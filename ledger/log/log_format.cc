@@ -110,4 +110,43 @@ std::optional<PersonKeyParts> ParsePersonKey(std::string_view key) {
   return parts;
 }
 
+absl::Status CheckBatchId(std::string_view id) {
+  if (id.empty() || id.size() > kBatchIdBytesMax) {
+    return absl::InvalidArgumentError(
+        StrCat("batch id is ", id.size(), " bytes; it must be 1 to ", kBatchIdBytesMax));
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    const auto c = static_cast<uint8_t>(id[i]);
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          StrCat("batch id byte ", i, " is not printable ASCII (0x21..0x7e)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string EncodeBatchRecord(const BatchRecord& record) {
+  std::string out;
+  out.reserve(24 + record.digest.size());
+  AppendBigEndian(&out, record.first_index);
+  AppendBigEndian(&out, record.count);
+  AppendBigEndian(&out, record.tree_size);
+  out.append(record.digest);
+  return out;
+}
+
+absl::StatusOr<BatchRecord> DecodeBatchRecord(std::string_view value) {
+  constexpr size_t kDigestBytes = 32;
+  if (value.size() != 24 + kDigestBytes) {
+    return absl::DataLossError(StrCat("batch row is ", value.size(), " bytes, not 56"));
+  }
+  const std::optional<int64_t> first = ReadBigEndian(value.substr(0, 8));
+  const std::optional<int64_t> count = ReadBigEndian(value.substr(8, 8));
+  const std::optional<int64_t> size = ReadBigEndian(value.substr(16, 8));
+  if (!first || !count || !size || *count < 1 || *first > *size - *count) {
+    return absl::DataLossError("batch row's range is not inside its tree");
+  }
+  return BatchRecord{*first, *count, *size, std::string(value.substr(24))};
+}
+
 }  // namespace pbl::ledger

@@ -28,6 +28,9 @@ inline constexpr char kEntryPrefix = 'e';
 inline constexpr char kHashPrefix = 'h';
 inline constexpr char kPersonPrefix = 'p';
 inline constexpr char kCheckpointPrefix = 'c';
+// `b` batch_id: the batch an append carried an id for (specs/ledger.md, "Batch ids").
+inline constexpr char kBatchPrefix = 'b';
+inline constexpr size_t kBatchIdBytesMax = 128;
 
 // Entries are stored in bundles (specs/ledger.md, "Keys"): up to kBundleEntries consecutive
 // entries of one group under the key of the first, each as a 2-byte big-endian length and its
@@ -67,6 +70,27 @@ std::optional<int64_t> DecodeIndexKey(char prefix, std::string_view key);
 inline std::string EntryKey(int64_t index) { return IndexKey(kEntryPrefix, index); }
 inline std::string HashBlobKey(int64_t stored_index) { return IndexKey(kHashPrefix, stored_index); }
 inline std::string CheckpointKey(int64_t size) { return IndexKey(kCheckpointPrefix, size); }
+
+// The row of a batch id: where its entries went, the size of the checkpoint that first covered
+// them, and the digest of the batch as its caller sent it.
+struct BatchRecord {
+  int64_t first_index = 0;
+  int64_t count = 0;
+  int64_t tree_size = 0;
+  std::string digest;  // 32 bytes
+};
+// OK if `id` is 1 to kBatchIdBytesMax bytes of printable ASCII (0x21..0x7e); else
+// INVALID_ARGUMENT saying why.
+absl::Status CheckBatchId(std::string_view id);
+inline std::string BatchKey(std::string_view id) {
+  std::string key(1, kBatchPrefix);
+  key.append(id);
+  return key;
+}
+// Three 8-byte big-endian integers and the digest.
+std::string EncodeBatchRecord(const BatchRecord& record);
+// DATA_LOSS if `value` is not 56 bytes or its numbers are not a range inside its tree.
+absl::StatusOr<BatchRecord> DecodeBatchRecord(std::string_view value);
 
 // `p` person_id scheme_id 0x00 index: a person's entries sort by scheme, then log order.
 std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index);

@@ -477,7 +477,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Flags& flags, const fs:
   if (!storage.ok()) return storage.status();
   return Ledger::Open(
       std::move(*storage),
-      LedgerOptions{.origin = std::string(kOrigin), .key = &key, .on_group = nullptr});
+      LedgerOptions{
+          .origin = std::string(kOrigin), .key = &key, .on_group = nullptr, .on_stop = nullptr});
 }
 
 // Each thread keeps `in_flight` batches in flight through AppendAsync (1: each waited for, as
@@ -528,9 +529,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> TimedOpen(const Flags& flags, const fs::
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(path.string(), options);
   const Clock::time_point opened = Clock::now();
   if (!storage.ok()) return storage.status();
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
-      Ledger::Open(std::move(*storage),
-                   LedgerOptions{.origin = std::string(kOrigin), .key = &key, .on_group = nullptr});
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
+      std::move(*storage),
+      LedgerOptions{
+          .origin = std::string(kOrigin), .key = &key, .on_group = nullptr, .on_stop = nullptr});
   const Clock::time_point done = Clock::now();
   timing->storage_ms = Seconds(opened - start) * 1e3;
   timing->ledger_ms = Seconds(done - opened) * 1e3;

@@ -69,7 +69,8 @@ double InProcessRate(const Options& o, const std::string& dir) {
   auto storage = ledger::OpenRocksStorage(dir + "/inprocess");
   auto log = ledger::Ledger::Open(
       std::move(*storage),
-      ledger::LedgerOptions{.origin = "bench/inprocess", .key = &key, .on_group = nullptr});
+      ledger::LedgerOptions{
+          .origin = "bench/inprocess", .key = &key, .on_group = nullptr, .on_stop = nullptr});
   if (!log.ok()) std::abort();
   const int64_t batches = o.entries / kBatch;
   const double s = Parallel(o.threads, batches, [&](int64_t b) {

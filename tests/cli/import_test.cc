@@ -323,6 +323,38 @@ TEST_F(ImportTest, SkipRowsResumesAfterTheRowsAlreadyAppended) {
   EXPECT_THAT(run.err, HasSubstr("--skip-rows 2501 is past the 2500 rows"));
 }
 
+// Every batch carries an id the node records (specs/ledger.md, "Batch ids"): running the same
+// import again, as the failure messages advise, appends nothing; the same file under another
+// --batch-id is a new import.
+TEST_F(ImportTest, RunningTheSameImportAgainAppendsNothing) {
+  std::string csv(kHeader);
+  for (int m = 0; m < 30; ++m) csv += MonthlyRow(3, m, 1981) + "\n";
+  const std::string file = Write("twice.csv", csv);
+  const int64_t before = TreeSize();
+  RunResult run = Pbl({"import", file, "--batch-rows", "7", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json first = nlohmann::json::parse(run.out);
+  EXPECT_EQ(first["rows_appended"], 30);
+  EXPECT_EQ(first["rows_already_in_log"], 0);
+  EXPECT_EQ(TreeSize(), before + 30);
+  run = Pbl({"import", file, "--batch-rows", "7", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json again = nlohmann::json::parse(run.out);
+  EXPECT_EQ(again["rows_appended"], 0);
+  EXPECT_EQ(again["rows_already_in_log"], 30);
+  EXPECT_EQ(again["first_index"], first["first_index"]);
+  EXPECT_EQ(TreeSize(), before + 30);
+  run = Pbl({"import", file, "--batch-rows", "7"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("already in log:  30 rows"));
+  EXPECT_EQ(History(TestPerson(3, 1981, true), "UEBPI-310000").size(), 30u);
+  run = Pbl({"import", file, "--batch-rows", "7", "--batch-id", "sh-2026-12/second"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(TreeSize(), before + 60);
+  run = Pbl({"import", file, "--batch-id", "has space"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+}
+
 TEST_F(ImportTest, NodeStoppingMidImportSaysWhereToResumeAndResumingCompletesIt) {
   std::string text(kHeader);
   for (int m = 0; m < 100; ++m) {

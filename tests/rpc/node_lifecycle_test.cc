@@ -78,7 +78,8 @@ TEST_F(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLo
         ledger::Ledger::Open(std::move(storage),
                              ledger::LedgerOptions{.origin = cluster.spec(kShanghai).origin,
                                                    .key = &cluster.key(kShanghai),
-                                                   .on_group = nullptr}));
+                                                   .on_group = nullptr,
+                                                   .on_stop = nullptr}));
     EXPECT_OK(log->Verify());
     for (const Acknowledged& a : acknowledged) {
       ASSERT_OK_AND_ASSIGN(const std::vector<std::string> batch,

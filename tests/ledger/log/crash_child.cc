@@ -109,7 +109,8 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(argv[1]);
   if (!storage.ok()) Fail(StrCat("open storage: ", storage.status().ToString()));
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
-      std::move(*storage), LedgerOptions{.origin = argv[4], .key = &*key, .on_group = nullptr});
+      std::move(*storage),
+      LedgerOptions{.origin = argv[4], .key = &*key, .on_group = nullptr, .on_stop = nullptr});
   if (!ledger.ok()) Fail(StrCat("open ledger: ", ledger.status().ToString()));
   WriteLine(StrCat("open ", (*ledger)->Head().size, "\n"));
 

@@ -187,7 +187,8 @@ class CrashTest : public ::testing::Test {
     EXPECT_TRUE(storage.ok()) << storage.status();
     if (!storage.ok()) return nullptr;
     absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
-        std::move(*storage), LedgerOptions{.origin = kOrigin, .key = &*key_, .on_group = nullptr});
+        std::move(*storage),
+        LedgerOptions{.origin = kOrigin, .key = &*key_, .on_group = nullptr, .on_stop = nullptr});
     EXPECT_TRUE(ledger.ok()) << ledger.status();
     return ledger.ok() ? std::move(*ledger) : nullptr;
   }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
+#include "crypto/sha256.h"
 #include "ledger/log/ledger.h"
 #include "ledger/log/log_format.h"
 #include "tests/testing/entries.h"
@@ -72,7 +74,10 @@ class FaultTest : public ::testing::Test {
   }
 
   LedgerOptions Options() {
-    return LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr};
+    return LedgerOptions{.origin = std::string(kOrigin),
+                         .key = &key_,
+                         .on_group = nullptr,
+                         .on_stop = [this](const absl::Status&) { ++stops_; }};
   }
 
   absl::StatusOr<std::unique_ptr<FaultyStorage>> OpenFaultyStorage() {
@@ -94,85 +99,89 @@ class FaultTest : public ::testing::Test {
   crypto::SigningKey key_ = FixedKey();
   FaultyStorage* faulty_ = nullptr;  // owned by ledger_
   std::unique_ptr<Ledger> ledger_;
+  std::atomic<int> stops_{0};  // on_stop calls
 };
 
-TEST_F(FaultTest, FailedCommitLeavesTheLogUnchanged) {
+// Fail-stop (specs/ledger.md, "Durability contract"): after a failed write or fsync the ledger
+// takes no more appends, whatever later writes would do, and still serves reads; opening it again
+// recovers what the storage holds.
+void ExpectStopped(Ledger& ledger, const absl::StatusOr<AppendResult>& failed) {
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("same batch id")));
+  EXPECT_THAT(ledger.stopped(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(ledger.Append(Contributions(7, 3)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("no more appends")));
+}
+
+TEST_F(FaultTest, FailedCommitStopsAppendsAndReopeningRecovers) {
   ASSERT_OK(ledger_->Append(Contributions(0, 10)));
   const LogHead before = ledger_->Head();
   faulty_->FailNextCommit(Unavailable());
-  EXPECT_THAT(ledger_->Append(Contributions(1, 5)), StatusIs(absl::StatusCode::kUnavailable));
+  ExpectStopped(*ledger_, ledger_->Append(Contributions(1, 5)));
+  EXPECT_EQ(stops_, 1);
   const LogHead after = ledger_->Head();
   EXPECT_EQ(after.size, 10);
   EXPECT_EQ(after.checkpoint, before.checkpoint);
   EXPECT_THAT(faulty_->base().Get(EntryKey(10)), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(faulty_->base().Get(CheckpointKey(15)), StatusIs(absl::StatusCode::kNotFound));
-
+  // Reads go on.
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(0, 10));
+  EXPECT_EQ(read, Contributions(0, 10));
+  EXPECT_OK(ledger_->Verify());
+  Reopen();
+  EXPECT_OK(ledger_->stopped());
   ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
   EXPECT_EQ(next.first_index, 10);
   EXPECT_EQ(next.tree_size, 13);
   EXPECT_OK(ledger_->Verify());
-  Reopen();
-  EXPECT_EQ(ledger_->Head().size, 13);
-  EXPECT_OK(ledger_->Verify());
 }
 
-TEST_F(FaultTest, LostCommitAckContinuesAfterTheWrittenGroup) {
-  ASSERT_OK_AND_ASSIGN(AppendResult first, ledger_->Append(Contributions(0, 10)));
+// The write reached the storage although its caller was told it failed: the caller was told
+// that the outcome is unknown, and opening again finds the group.
+TEST_F(FaultTest, LostCommitAckStopsAppendsAndReopeningFindsTheGroup) {
+  ASSERT_OK(ledger_->Append(Contributions(0, 10)));
   faulty_->LoseNextCommitAck(Unavailable());
   const std::vector<std::string> lost = Contributions(1, 5);
-  EXPECT_THAT(ledger_->Append(lost), StatusIs(absl::StatusCode::kUnavailable));
-  // The group reached the disk although its caller was told it failed: its five entries are
-  // one bundle (10..14, within the bundle boundaries 0 and 16).
-  ASSERT_OK_AND_ASSIGN(std::string bundle, faulty_->base().Get(EntryKey(10)));
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string_view> stored, SplitBundle(bundle));
-  ASSERT_EQ(stored.size(), lost.size());
-  for (size_t i = 0; i < lost.size(); ++i) EXPECT_EQ(stored[i], lost[i]);
-
-  // The ledger must re-read its head rather than write the next group over the lost one.
-  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
-  EXPECT_EQ(next.first_index, 15);
-  EXPECT_EQ(next.tree_size, 18);
+  ExpectStopped(*ledger_, ledger_->Append(lost));
+  EXPECT_EQ(ledger_->Head().size, 10);
+  const int64_t commits = faulty_->commits();
+  EXPECT_THAT(ledger_->Append(Contributions(3, 1)), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(faulty_->commits(), commits);  // nothing written after the lost group
+  Reopen();
+  EXPECT_EQ(ledger_->Head().size, 15);
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(10, 5));
   EXPECT_EQ(read, lost);
-  EXPECT_OK(ledger_->Verify());
-  ASSERT_OK_AND_ASSIGN(crypto::OpenedCheckpoint old,
-                       crypto::OpenCheckpoint(first.checkpoint, ledger_->verifier()));
-  ASSERT_OK_AND_ASSIGN(crypto::Proof proof, ledger_->ConsistencyProof(10, 18));
-  EXPECT_OK(crypto::VerifyConsistency(10, 18, old.checkpoint.root, ledger_->Head().root, proof));
-  Reopen();
-  EXPECT_EQ(ledger_->Head().size, 18);
+  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
+  EXPECT_EQ(next.first_index, 15);
   EXPECT_OK(ledger_->Verify());
 }
 
-TEST_F(FaultTest, LostCommitAckOfTheFirstGroupIsReloaded) {
-  faulty_->LoseNextCommitAck(Unavailable());
-  EXPECT_THAT(ledger_->Append(Contributions(0, 4)), StatusIs(absl::StatusCode::kUnavailable));
-  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(1, 4)));
-  EXPECT_EQ(next.first_index, 4);
-  EXPECT_OK(ledger_->Verify());
-}
-
-// A group is written, then made durable by the syncer's fsync. When the fsync fails, the group's
-// caller gets the error and the head does not move; the group stays written, so the ledger
-// re-reads its head and the next group goes after it.
-TEST_F(FaultTest, FailedSyncFailsTheAppendAndTheLogContinuesAfterIt) {
+// A failed fsync may have dropped pages that earlier writes left dirty, so no later fsync is
+// trusted: the failed group's caller and every later one get UNAVAILABLE, and the head stays.
+TEST_F(FaultTest, FailedSyncStopsAppendsEvenIfTheNextSyncWouldSucceed) {
   ASSERT_OK_AND_ASSIGN(AppendResult first, ledger_->Append(Contributions(0, 10)));
   faulty_->FailNextSync(Unavailable());
   const std::vector<std::string> unsynced = Contributions(1, 5);
-  EXPECT_THAT(ledger_->Append(unsynced), StatusIs(absl::StatusCode::kUnavailable));
+  ExpectStopped(*ledger_, ledger_->Append(unsynced));
+  EXPECT_EQ(stops_, 1);
   EXPECT_EQ(ledger_->Head().size, 10);
   EXPECT_EQ(ledger_->Head().checkpoint, first.checkpoint);
   EXPECT_THAT(ledger_->GetEntry(10), StatusIs(absl::StatusCode::kOutOfRange));
-
-  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(2, 3)));
-  EXPECT_EQ(next.first_index, 15);
-  EXPECT_EQ(next.tree_size, 18);
-  ASSERT_OK_AND_ASSIGN(std::vector<std::string> read, ledger_->GetEntries(10, 5));
-  EXPECT_EQ(read, unsynced);
-  EXPECT_OK(ledger_->Verify());
   Reopen();
-  EXPECT_EQ(ledger_->Head().size, 18);
+  // This process's storage still holds the unsynced group; after a power cut it might not.
+  EXPECT_EQ(ledger_->Head().size, 15);
   EXPECT_OK(ledger_->Verify());
+}
+
+// Two batches in flight when the fsync fails: neither is acknowledged, whichever group or fsync
+// each was in.
+TEST_F(FaultTest, FailedSyncFailsEveryBatchInFlight) {
+  ASSERT_OK(ledger_->Append(Contributions(0, 10)));
+  faulty_->FailNextSync(Unavailable());
+  auto a = ledger_->AppendAsync(Contributions(1, 5));
+  auto b = ledger_->AppendAsync(Contributions(2, 5));
+  EXPECT_THAT(a.get(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(b.get(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(ledger_->Head().size, 10);
+  EXPECT_EQ(stops_, 1);
 }
 
 TEST_F(FaultTest, FailedWriteOfTheFirstCheckpointFailsOpen) {
@@ -236,20 +245,91 @@ TEST_F(FaultTest, OpenPropagatesHashReadErrors) {
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
-// After a lost ack the sequencer re-reads its head; a read that fails then is transient, and the
-// next append, with the reads healed, continues after the lost group.
-TEST_F(FaultTest, ReloadAfterALostAckPropagatesReadErrors) {
-  ASSERT_OK(ledger_->Append(Contributions(0, 10)));
-  faulty_->LoseNextCommitAck(Unavailable());
-  EXPECT_THAT(ledger_->Append(Contributions(1, 6)), StatusIs(absl::StatusCode::kUnavailable));
-  // The reload loads the frontier of size 16: one hash, the root of entries 0..15, which the
-  // lost group stored in its blob.
-  faulty_->FailReads(HashBlobKey(crypto::StoredHashCount(10)), Unavailable());
-  EXPECT_THAT(ledger_->Append(Contributions(2, 1)), StatusIs(absl::StatusCode::kUnavailable));
-  faulty_->HealReads();
-  ASSERT_OK_AND_ASSIGN(AppendResult next, ledger_->Append(Contributions(3, 1)));
-  EXPECT_EQ(next.first_index, 16);
+// Batch ids (specs/ledger.md, "Batch ids"): a batch resent with its id gets the first result and
+// appends nothing, across a failure and a reopen; an id reused for other entries is refused.
+BatchId Id(std::string id, const std::vector<std::string>& entries) {
+  crypto::Sha256Hasher hasher;
+  for (const std::string& e : entries) hasher.Update(e);
+  return BatchId{std::move(id), hasher.Finish()};
+}
+
+TEST_F(FaultTest, ResentBatchIdReplaysTheFirstResultAndAppendsNothing) {
+  const std::vector<std::string> batch = Contributions(0, 10);
+  ASSERT_OK_AND_ASSIGN(AppendResult first, ledger_->Append(batch, Id("import/a/1-10", batch)));
+  EXPECT_FALSE(first.replayed);
+  ASSERT_OK(ledger_->Append(Contributions(1, 4)));
+  ASSERT_OK_AND_ASSIGN(AppendResult again, ledger_->Append(batch, Id("import/a/1-10", batch)));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.first_index, 0);
+  EXPECT_EQ(again.count, 10);
+  EXPECT_EQ(again.tree_size, 10);
+  EXPECT_EQ(again.checkpoint, first.checkpoint);
+  EXPECT_EQ(ledger_->Head().size, 14);
+  ASSERT_OK_AND_ASSIGN(std::optional<AppendResult> found,
+                       ledger_->FindBatch(Id("import/a/1-10", batch)));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->first_index, 0);
+  ASSERT_OK_AND_ASSIGN(found, ledger_->FindBatch(Id("import/a/11-20", batch)));
+  EXPECT_FALSE(found.has_value());
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(again, ledger_->Append(batch, Id("import/a/1-10", batch)));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.first_index, 0);
+  EXPECT_EQ(ledger_->Head().size, 14);
   EXPECT_OK(ledger_->Verify());
+}
+
+TEST_F(FaultTest, BatchIdReusedForOtherEntriesIsRefused) {
+  const std::vector<std::string> batch = Contributions(0, 10);
+  ASSERT_OK(ledger_->Append(batch, Id("b", batch)));
+  const std::vector<std::string> other = Contributions(1, 10);
+  EXPECT_THAT(ledger_->Append(other, Id("b", other)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another batch")));
+  EXPECT_THAT(ledger_->FindBatch(Id("b", other)), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ledger_->Head().size, 10);
+  EXPECT_THAT(ledger_->Append(batch, Id("", batch)), StatusIs(absl::StatusCode::kOk));
+  EXPECT_THAT(ledger_->Append(batch, Id("has space", batch)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("printable")));
+  EXPECT_THAT(ledger_->Append(batch, Id(std::string(kBatchIdBytesMax + 1, 'x'), batch)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// The same id twice in flight (one group, or the second before the first is durable): one is
+// appended, the other replays its result.
+TEST_F(FaultTest, SameBatchIdInFlightTwiceIsAppendedOnce) {
+  const std::vector<std::string> batch = Contributions(0, 10);
+  for (int round = 0; round < 20; ++round) {
+    const std::string id = "round-" + std::to_string(round);
+    const int64_t before = ledger_->Head().size;
+    auto a = ledger_->AppendAsync(batch, Id(id, batch));
+    auto b = ledger_->AppendAsync(batch, Id(id, batch));
+    ASSERT_OK_AND_ASSIGN(AppendResult ra, a.get());
+    ASSERT_OK_AND_ASSIGN(AppendResult rb, b.get());
+    EXPECT_FALSE(ra.replayed);
+    EXPECT_TRUE(rb.replayed);
+    EXPECT_EQ(ra.first_index, before);
+    EXPECT_EQ(rb.first_index, ra.first_index);
+    EXPECT_EQ(rb.tree_size, ra.tree_size);
+    EXPECT_EQ(ledger_->Head().size, before + 10);
+  }
+  EXPECT_OK(ledger_->Verify());
+}
+
+// What `pbl import` meets: the fsync under a batch fails, the node stops, and after the restart
+// the same batch with the same id finds it in the log instead of appending it twice.
+TEST_F(FaultTest, BatchResentAfterAFailedSyncAndReopenIsNotAppendedTwice) {
+  ASSERT_OK(ledger_->Append(Contributions(0, 10)));
+  const std::vector<std::string> batch = Contributions(1, 5);
+  faulty_->FailNextSync(Unavailable());
+  ExpectStopped(*ledger_, ledger_->Append(batch, Id("import/x/11-15", batch)));
+  EXPECT_THAT(ledger_->Append(batch, Id("import/x/11-15", batch)),
+              StatusIs(absl::StatusCode::kUnavailable));
+  Reopen();
+  ASSERT_EQ(ledger_->Head().size, 15);
+  ASSERT_OK_AND_ASSIGN(AppendResult again, ledger_->Append(batch, Id("import/x/11-15", batch)));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.first_index, 10);
+  EXPECT_EQ(ledger_->Head().size, 15);
 }
 
 // Keys past the head can only come from a bug or from someone writing under the ledger; the

@@ -44,7 +44,8 @@ class LedgerTest : public ::testing::Test {
     ASSERT_TRUE(storage.ok()) << storage.status();
     absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
         std::move(*storage),
-        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
+        LedgerOptions{
+            .origin = std::string(kOrigin), .key = &key_, .on_group = nullptr, .on_stop = nullptr});
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     ledger_ = std::move(*ledger);
   }
@@ -417,9 +418,10 @@ TEST_F(LedgerTest, LogOfAnotherKeyDoesNotOpen) {
   ledger_.reset();
   crypto::SigningKey other = crypto::SigningKey::Generate();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> storage, OpenRocksStorage(dir_.string()));
-  EXPECT_THAT(Ledger::Open(std::move(storage),
-                           LedgerOptions{
-                               .origin = std::string(kOrigin), .key = &other, .on_group = nullptr}),
+  EXPECT_THAT(Ledger::Open(std::move(storage), LedgerOptions{.origin = std::string(kOrigin),
+                                                             .key = &other,
+                                                             .on_group = nullptr,
+                                                             .on_stop = nullptr}),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checkpoint")));
 }
 

@@ -229,7 +229,8 @@ class TamperTest : public ::testing::Test {
     if (!storage.ok()) return storage.status();
     return Ledger::Open(
         std::move(*storage),
-        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
+        LedgerOptions{
+            .origin = std::string(kOrigin), .key = &key_, .on_group = nullptr, .on_stop = nullptr});
   }
 
   // What a tampered log reports: Open's error if it does not open, else Verify's result.
@@ -510,7 +511,8 @@ class LayoutTest : public ::testing::Test {
     if (!storage.ok()) return storage.status();
     return Ledger::Open(
         std::move(*storage),
-        LedgerOptions{.origin = std::string(kOrigin), .key = &key_, .on_group = nullptr});
+        LedgerOptions{
+            .origin = std::string(kOrigin), .key = &key_, .on_group = nullptr, .on_stop = nullptr});
   }
   void Tamper(const std::function<void(RawDb&)>& change) {
     RawDb db(dir_.string());
