@@ -290,8 +290,7 @@ absl::StatusOr<std::optional<AppendResult>> Ledger::ReadBatch(const BatchId& bat
   if (absl::IsNotFound(row.status())) return std::nullopt;
   if (!row.ok()) return row.status();
   PBL_ASSIGN_OR_RETURN(const BatchRecord record, DecodeBatchRecord(*row));
-  if (record.digest !=
-      std::string_view(reinterpret_cast<const char*>(batch.digest.data()), batch.digest.size())) {
+  if (record.digest != batch.digest) {
     return absl::FailedPreconditionError(StrCat(
         "batch id '", batch.id, "' was first used for another batch (log index ",
         record.first_index, " - ", record.first_index + record.count - 1, "); nothing appended"));
@@ -529,9 +528,8 @@ void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& fresh, int64_
     PBL_CHECK(r->fields.size() == r->entries.size() && r->leaf_hashes.size() == r->entries.size(),
               "a request's fields and leaf hashes do not match its entries");
     if (!r->batch.id.empty()) {
-      const BatchRecord record{
-          index, static_cast<int64_t>(r->entries.size()), end,
-          std::string(reinterpret_cast<const char*>(r->batch.digest.data()), crypto::kHashBytes)};
+      const BatchRecord record{index, static_cast<int64_t>(r->entries.size()), end,
+                               r->batch.digest};
       batch.Put(BatchKey(r->batch.id), EncodeBatchRecord(record));
     }
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {

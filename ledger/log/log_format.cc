@@ -1,5 +1,7 @@
 #include "ledger/log/log_format.h"
 
+#include <cstring>
+
 #include "crypto/base/strings.h"
 
 namespace pbl::ledger {
@@ -127,17 +129,16 @@ absl::Status CheckBatchId(std::string_view id) {
 
 std::string EncodeBatchRecord(const BatchRecord& record) {
   std::string out;
-  out.reserve(24 + record.digest.size());
+  out.reserve(24 + crypto::kHashBytes);
   AppendBigEndian(&out, record.first_index);
   AppendBigEndian(&out, record.count);
   AppendBigEndian(&out, record.tree_size);
-  out.append(record.digest);
+  out.append(reinterpret_cast<const char*>(record.digest.data()), crypto::kHashBytes);
   return out;
 }
 
 absl::StatusOr<BatchRecord> DecodeBatchRecord(std::string_view value) {
-  constexpr size_t kDigestBytes = 32;
-  if (value.size() != 24 + kDigestBytes) {
+  if (value.size() != 24 + crypto::kHashBytes) {
     return absl::DataLossError(StrCat("batch row is ", value.size(), " bytes, not 56"));
   }
   const std::optional<int64_t> first = ReadBigEndian(value.substr(0, 8));
@@ -146,7 +147,9 @@ absl::StatusOr<BatchRecord> DecodeBatchRecord(std::string_view value) {
   if (!first || !count || !size || *count < 1 || *first > *size - *count) {
     return absl::DataLossError("batch row's range is not inside its tree");
   }
-  return BatchRecord{*first, *count, *size, std::string(value.substr(24))};
+  BatchRecord record{*first, *count, *size, {}};
+  std::memcpy(record.digest.data(), value.data() + 24, crypto::kHashBytes);
+  return record;
 }
 
 }  // namespace pbl::ledger

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/sha256.h"
 #include "ledger/domain/entry_validation.h"
 
 namespace pbl::ledger {
@@ -77,7 +78,7 @@ struct BatchRecord {
   int64_t first_index = 0;
   int64_t count = 0;
   int64_t tree_size = 0;
-  std::string digest;  // 32 bytes
+  crypto::Hash digest{};
 };
 // OK if `id` is 1 to kBatchIdBytesMax bytes of printable ASCII (0x21..0x7e); else
 // INVALID_ARGUMENT saying why.
