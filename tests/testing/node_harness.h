@@ -417,13 +417,16 @@ struct ProcessExit {
 };
 
 // A daemon run as a child of the test: output appended to a log file, stdin from /dev/null.
-// Start returns once 127.0.0.1:port accepts TCP connections. Not copyable; movable.
+// Start returns once 127.0.0.1:port accepts TCP connections (and the worker port too, for a node
+// that has one). Not copyable; movable.
 class NodeProcess {
  public:
   // `log_path` collects the child's stdout and stderr of every run (appended); `port` is the
   // loopback port it listens on.
   NodeProcess(std::string log_path, int port) : log_path_(std::move(log_path)), port_(port) {}
-  explicit NodeProcess(const NodeSpec& node) : NodeProcess(node.LogPath(), node.port) {}
+  explicit NodeProcess(const NodeSpec& node) : NodeProcess(node.LogPath(), node.port) {
+    worker_port_ = node.worker_port;
+  }
 
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
@@ -433,6 +436,7 @@ class NodeProcess {
       Kill();
       log_path_ = std::move(other.log_path_);
       port_ = other.port_;
+      worker_port_ = other.worker_port_;
       argv_ = std::move(other.argv_);
       start_timeout_ = other.start_timeout_;
       pid_ = std::exchange(other.pid_, -1);
@@ -587,7 +591,11 @@ class NodeProcess {
   absl::Status WaitUntilListening() {
     const auto deadline = std::chrono::steady_clock::now() + start_timeout_;
     while (true) {
-      if (LoopbackPortAcceptsConnections(port_)) return absl::OkStatus();
+      // pbld starts its listeners one after the other: ready once every one accepts.
+      if (LoopbackPortAcceptsConnections(port_) &&
+          (worker_port_ == 0 || LoopbackPortAcceptsConnections(worker_port_))) {
+        return absl::OkStatus();
+      }
       if (Reap(WNOHANG)) {
         return absl::FailedPreconditionError(argv_[0] + " ended with " + last_exit_.ToString() +
                                              " before listening on " + Address() + "; log tail:\n" +
@@ -605,6 +613,7 @@ class NodeProcess {
 
   std::string log_path_;
   int port_ = 0;
+  int worker_port_ = 0;  // 0: none
   std::vector<std::string> argv_;
   std::chrono::milliseconds start_timeout_ = kNodeStartTimeout;
   pid_t pid_ = -1;
