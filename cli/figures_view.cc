@@ -106,6 +106,12 @@ void PrintTransferStatus(const v1::TransferStatus& s, const ledger::RuleSet& rul
       << s.terms().date() << (s.terms().officially_approved() ? " (officially approved)" : "")
       << "\n";
   if (!s.reason().empty()) out << "  reason: " << s.reason() << "\n";
+  if (s.role() == v1::TRANSFER_ROLE_SOURCE && s.state() == v1::TRANSFER_STATE_INITIATED) {
+    out << (s.package_sent()
+                ? "  package sent: the account is released only by the destination's signed\n"
+                  "  receipt or signed void\n"
+                : "  package not sent: this node's administrator may cancel the transfer\n");
+  }
   if (s.has_figures()) PrintFigures(s.figures(), rules, out);
 }
 
@@ -121,7 +127,8 @@ nlohmann::json TransferStatusJson(const v1::TransferStatus& s) {
                       {"date", s.terms().date()},
                       {"officially_approved", s.terms().officially_approved()},
                       {"deadline_unix_ms", s.terms().deadline_unix_ms()},
-                      {"reason", s.reason()}};
+                      {"reason", s.reason()},
+                      {"package_sent", s.package_sent()}};
   if (s.has_figures()) j["figures"] = FiguresJson(s.figures());
   return j;
 }

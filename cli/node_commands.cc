@@ -1,5 +1,5 @@
-// `pbl transfer start|status|list` and `pbl token issue|revoke`: administrators' commands that
-// call a node.
+// `pbl transfer start|status|list|cancel` and `pbl token issue|revoke`: administrators' commands
+// that call a node.
 #include <sys/stat.h>
 
 #include <fstream>
@@ -63,6 +63,26 @@ int RunTransferStatus(const TransferStatusFlags& f, std::ostream& out, std::ostr
   if (!client.ok()) return FailCall(err, "connect", client.status());
   absl::StatusOr<v1::TransferStatus> status = (*client)->GetTransfer(f.transfer_id);
   if (!status.ok()) return FailCall(err, "transfer status", status.status());
+  if (f.json) {
+    out << TransferStatusJson(*status).dump(2) << "\n";
+  } else {
+    PrintTransferStatus(*status, ledger::DefaultRules(), out);
+  }
+  return kExitOk;
+}
+
+struct TransferCancelFlags {
+  ConnectionFlags connection;
+  std::string transfer_id;
+  std::string reason;
+  bool json = false;
+};
+
+int RunTransferCancel(const TransferCancelFlags& f, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::unique_ptr<rpc::NodeClient>> client = Connect(f.connection);
+  if (!client.ok()) return FailCall(err, "connect", client.status());
+  absl::StatusOr<v1::TransferStatus> status = (*client)->CancelTransfer(f.transfer_id, f.reason);
+  if (!status.ok()) return FailCall(err, "transfer cancel", status.status());
   if (f.json) {
     out << TransferStatusJson(*status).dump(2) << "\n";
   } else {
@@ -206,6 +226,20 @@ void RegisterTransfer(CLI::App& app, CommandContext& ctx) {
   st->add_option("transfer_id", status.transfer_id, "The transfer's id")->required();
   st->add_flag("--json", status.json, "Print JSON");
   st->callback([&] { ctx.command = [&] { return RunTransferStatus(status, ctx.out, ctx.err); }; });
+
+  auto& cancel = ctx.Keep<TransferCancelFlags>();
+  CLI::App* c = transfer->add_subcommand(
+      "cancel",
+      "Cancel a transfer before it moves anything. At the destination: one not yet credited;\n"
+      "it is voided and the source is told (with a void the destination signs), so that the\n"
+      "source releases the account. At the source: only one whose package never left (see\n"
+      "`transfer status`); once it has, only the destination can end it.");
+  AddConnectionOptions(c, &cancel.connection);
+  c->add_option("transfer_id", cancel.transfer_id, "The transfer's id")->required();
+  c->add_option("--reason", cancel.reason, "Why, recorded in the log (at most 512 bytes)")
+      ->required();
+  c->add_flag("--json", cancel.json, "Print JSON");
+  c->callback([&] { ctx.command = [&] { return RunTransferCancel(cancel, ctx.out, ctx.err); }; });
 
   auto& list = ctx.Keep<TransferListFlags>();
   CLI::App* l = transfer->add_subcommand("list", "List this node's transfers, in id order");

@@ -220,6 +220,14 @@ absl::StatusOr<v1::ListTransfersResponse> NodeClient::ListTransfers(
   return PBL_CALL(transfer_, TransferService, ListTransfers, v1::ListTransfersResponse, r);
 }
 
+absl::StatusOr<v1::TransferStatus> NodeClient::CancelTransfer(const std::string& transfer_id,
+                                                              const std::string& reason) {
+  v1::CancelTransferRequest r;
+  r.set_transfer_id(transfer_id);
+  r.set_reason(reason);
+  return PBL_CALL(transfer_, TransferService, CancelTransfer, v1::TransferStatus, r);
+}
+
 absl::StatusOr<v1::IssueWorkerTokenResponse> NodeClient::IssueWorkerToken(
     const std::string& person_id, uint32_t ttl_seconds) {
   v1::IssueWorkerTokenRequest r;

@@ -52,6 +52,8 @@ class NodeClient {
   absl::StatusOr<v1::TransferStatus> StartTransfer(const v1::StartTransferRequest& r);
   absl::StatusOr<v1::TransferStatus> GetTransfer(const std::string& transfer_id);
   absl::StatusOr<v1::ListTransfersResponse> ListTransfers(const v1::ListTransfersRequest& r);
+  absl::StatusOr<v1::TransferStatus> CancelTransfer(const std::string& transfer_id,
+                                                    const std::string& reason);
 
   absl::StatusOr<v1::IssueWorkerTokenResponse> IssueWorkerToken(const std::string& person_id,
                                                                 uint32_t ttl_seconds);

@@ -120,4 +120,32 @@ absl::StatusOr<CheckedReceipt> CheckTransferReceipt(const v1::TransferStatus& s,
   return out;
 }
 
+absl::StatusOr<CheckedVoid> CheckTransferVoid(const v1::TransferStatus& s,
+                                              const crypto::Ed25519PublicKey& destination_key,
+                                              const crypto::NoteVerifier& destination_log,
+                                              const v1::SignedMessage& signed_void) {
+  PBL_RETURN_IF_ERROR(VerifySignedMessage(destination_key, kVoidContext, signed_void));
+  CheckedVoid out;
+  const v1::TransferVoid& v = out.signed_void;
+  if (!out.signed_void.ParseFromString(signed_void.body())) {
+    return absl::InvalidArgumentError("void does not parse");
+  }
+  if (v.transfer_id() != s.terms().transfer_id() ||
+      v.destination_node_id() != s.terms().destination_node_id()) {
+    return absl::InvalidArgumentError("void is for another transfer");
+  }
+  PBL_ASSIGN_OR_RETURN(out.checkpoint,
+                       OpenCheckpointAs(v.checkpoint(), destination_log, "void checkpoint"));
+  PBL_RETURN_IF_ERROR(VerifyProvenEntry(v.transfer_voided(), out.checkpoint));
+  const v1::Entry& e = out.transfer_voided;
+  if (!out.transfer_voided.ParseFromString(v.transfer_voided().entry()) ||
+      !e.has_transfer_voided() || e.transfer_voided().transfer_id() != s.terms().transfer_id() ||
+      e.person_id() != s.terms().person_id() ||
+      e.scheme_id() != s.terms().destination_scheme_id()) {
+    return absl::InvalidArgumentError(
+        "void's entry is not this transfer's transfer_voided at the destination");
+  }
+  return out;
+}
+
 }  // namespace pbl::rpc

@@ -1,8 +1,8 @@
 // The checks each side of a transfer makes of what the other side signed (ARCHITECTURE.md
-// section 5): the destination's check of the source's package, and the source's check of the
-// destination's receipt. Both are pure functions of the transfer's own record, the signer's keys
-// and the signed message, apart from the node and its storage, so that they can be tested and
-// fuzzed on their own (tests/fuzz/transfer_package_fuzzer.cc). TransferDestination and
+// section 5): the destination's check of the source's package, and the source's checks of the
+// destination's receipt and void. Each is a pure function of the transfer's own record, the
+// signer's keys and the signed message, apart from the node and its storage, so that they can be
+// tested and fuzzed on their own (tests/fuzz/transfer_package_fuzzer.cc). TransferDestination and
 // TransferSource call them. Thread-safe.
 #ifndef PBL_RPC_PACKAGE_CHECK_H_
 #define PBL_RPC_PACKAGE_CHECK_H_
@@ -64,6 +64,26 @@ absl::StatusOr<CheckedReceipt> CheckTransferReceipt(const v1::TransferStatus& st
                                                     const crypto::Ed25519PublicKey& destination_key,
                                                     const crypto::NoteVerifier& destination_log,
                                                     const v1::SignedMessage& signed_receipt);
+
+// A destination's void that passed every check.
+struct CheckedVoid {
+  v1::TransferVoid signed_void;
+  crypto::Checkpoint checkpoint;  // the destination's, opened with its key
+  v1::Entry transfer_voided;      // the destination's transfer_voided entry, proved in it
+};
+
+// The source's check of `signed_void` for the transfer `status` (the source's own record): the
+// destination's commitment never to credit it.
+//  - the signature over "pbl.v1 transfer void\n" || body (DATA_LOSS);
+//  - the body parses as a TransferVoid of this transfer id and destination node;
+//  - its checkpoint opens with `destination_log` (as crypto::OpenCheckpoint);
+//  - its transfer_voided entry is proved in that checkpoint's tree (as VerifyProvenEntry),
+//    parses, and is a transfer_voided of this transfer, person and destination scheme.
+// INVALID_ARGUMENT for everything else.
+absl::StatusOr<CheckedVoid> CheckTransferVoid(const v1::TransferStatus& status,
+                                              const crypto::Ed25519PublicKey& destination_key,
+                                              const crypto::NoteVerifier& destination_log,
+                                              const v1::SignedMessage& signed_void);
 
 }  // namespace pbl::rpc
 

@@ -40,9 +40,10 @@ struct Peer {
   std::unique_ptr<PeerChannel> channel;
 };
 
-// Domain-separated Ed25519 signatures over transfer packages and receipts.
+// Domain-separated Ed25519 signatures over transfer packages, receipts and voids.
 inline constexpr std::string_view kPackageContext = "pbl.v1 transfer package\n";
 inline constexpr std::string_view kReceiptContext = "pbl.v1 transfer receipt\n";
+inline constexpr std::string_view kVoidContext = "pbl.v1 transfer void\n";
 v1::SignedMessage SignMessage(const crypto::SigningKey& key, std::string_view context,
                               std::string body);
 // DATA_LOSS ("signature does not verify") unless `message` is signed by `key` in `context`.

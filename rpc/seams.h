@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "pbl/v1/node.pb.h"
 #include "rpc/peers.h"
 
@@ -22,8 +23,9 @@ struct NodeSeams {
       wrap_peer_channel;
   // Turns the package a source is about to send into the signed message it sends, given the
   // honest signer (a test plays a dishonest source: a broken proof, a left-out entry, a bad
-  // signature). Unset: the package is signed as it is.
-  std::function<v1::SignedMessage(
+  // signature), or an error instead (a source whose package never leaves). Unset: the package
+  // is signed as it is.
+  std::function<absl::StatusOr<v1::SignedMessage>(
       v1::TransferPackage package,
       const std::function<v1::SignedMessage(const v1::TransferPackage&)>& sign)>
       send_package;

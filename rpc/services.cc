@@ -425,6 +425,21 @@ grpc::Status TransferServiceImpl::ListTransfers(grpc::ServerContext* context,
   });
 }
 
+grpc::Status TransferServiceImpl::CancelTransfer(grpc::ServerContext* context,
+                                                 const v1::CancelTransferRequest* request,
+                                                 v1::TransferStatus* response) {
+  return Serve(c_, context, "CancelTransfer", {kAdmin}, [&](const Caller&) -> absl::Status {
+    PBL_RETURN_IF_ERROR(ledger::ValidateTransferId(request->transfer_id()));
+    if (request->reason().size() > ledger::kReasonBytesMax) {
+      return absl::InvalidArgumentError(StrCat("reason is ", request->reason().size(),
+                                               " bytes; at most ", ledger::kReasonBytesMax));
+    }
+    PBL_ASSIGN_OR_RETURN(*response,
+                         c_->transfers->Cancel(request->transfer_id(), request->reason()));
+    return absl::OkStatus();
+  });
+}
+
 // --- PeerService ------------------------------------------------------------------------------
 
 grpc::Status PeerServiceImpl::Prepare(grpc::ServerContext* context,

@@ -67,6 +67,9 @@ class TransferServiceImpl final : public v1::TransferService::Service {
                            v1::TransferStatus* response) override;
   grpc::Status ListTransfers(grpc::ServerContext* context, const v1::ListTransfersRequest* request,
                              v1::ListTransfersResponse* response) override;
+  grpc::Status CancelTransfer(grpc::ServerContext* context,
+                              const v1::CancelTransferRequest* request,
+                              v1::TransferStatus* response) override;
 
  private:
   ServiceContext* c_;

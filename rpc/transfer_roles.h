@@ -113,6 +113,10 @@ class TransferSource {
   absl::Status HandleAbort(const v1::AbortRequest& request, std::string_view caller);
   // Past the deadline: asks the destination how the transfer ended and ends it the same way.
   absl::Status Resolve(const std::string& transfer_id);
+  // The administrator's cancel: voids an initiated transfer whose package never left
+  // (FAILED_PRECONDITION once it has).
+  absl::StatusOr<v1::TransferStatus> Cancel(const std::string& transfer_id,
+                                            std::string_view reason);
 
  private:
   absl::StatusOr<v1::PrepareResponse> Initiate(HeldRecord held, const v1::PrepareRequest& request,
@@ -128,8 +132,19 @@ class TransferSource {
   absl::StatusOr<v1::SignedMessage> SentPackage(const v1::TransferRecord& record);
   absl::Status CheckReceipt(const v1::TransferRecord& record,
                             const v1::SignedMessage& receipt) const;
-  // Ends the held initiated transfer: transfer_out with `receipt`, or transfer_voided.
-  absl::Status RecordEnd(HeldRecord& held, TransferEvent event, const v1::SignedMessage* receipt,
+  // CheckTransferVoid with the destination's keys (a log line if it fails); `reason` becomes the
+  // void's own.
+  absl::Status CheckVoid(const v1::TransferRecord& record, const v1::SignedMessage& signed_void,
+                         std::string* reason) const;
+  // OK while the package has not left; once it has, FAILED_PRECONDITION: nothing but the
+  // destination's signed void (or receipt) may end the transfer.
+  static absl::Status NeedSignedVoid(const v1::TransferRecord& record);
+  // Records, synced, that the package is about to be sent again (TransferStatus.package_sent)
+  // if the record does not say so yet (a first attempt that failed before answering).
+  absl::Status MarkPackageSent(HeldRecord& held);
+  // Ends the held initiated transfer: transfer_out with the receipt `evidence`, or
+  // transfer_voided (with the destination's signed void `evidence`, if it sent one).
+  absl::Status RecordEnd(HeldRecord& held, TransferEvent event, const v1::SignedMessage* evidence,
                          std::string reason);
 
   TransferRecords& records_;
@@ -137,7 +152,8 @@ class TransferSource {
 };
 
 // The destination's side: starting a transfer, asking the source for the package, checking
-// it, crediting, the receipt, voiding, and answering the source's Resolve.
+// it, crediting, the receipt, voiding (with a signed void for the source), answering the
+// source's Resolve, and the administrator's cancel.
 class TransferDestination {
  public:
   explicit TransferDestination(TransferRecords* records)
@@ -150,6 +166,9 @@ class TransferDestination {
   absl::Status Advance(const std::string& transfer_id);
   absl::StatusOr<v1::ResolveResponse> HandleResolve(const v1::ResolveRequest& request,
                                                     std::string_view caller);
+  // The administrator's cancel of a transfer not yet credited: voided, the source told.
+  absl::StatusOr<v1::TransferStatus> Cancel(const std::string& transfer_id,
+                                            std::string_view reason);
   // The signed receipt of a transfer_in entry at `transfer_in_index`, proved against `head`.
   absl::StatusOr<v1::SignedMessage> MakeReceipt(const v1::TransferStatus& status,
                                                 const v1::TransferFigures& figures,
@@ -164,6 +183,9 @@ class TransferDestination {
   absl::Status TellSourceVoided(const v1::TransferRecord& record, PeerChannel& source);
   absl::Status RecordVoid(HeldRecord& held, TransferEvent event, std::string reason,
                           bool tell_source);
+  // The signed TransferVoid of a voided record: its transfer_voided entry (end_index) proved
+  // against the log's head now. FAILED_PRECONDITION for a tombstone, which has no entry.
+  absl::StatusOr<v1::SignedMessage> MakeVoid(const v1::TransferRecord& record) const;
   absl::StatusOr<CheckedPackage> CheckPackage(const v1::TransferStatus& status,
                                               const v1::SignedMessage& signed_package) const;
   absl::StatusOr<v1::TransferFigures> PlanWithPackage(const v1::TransferStatus& status,

@@ -43,6 +43,8 @@ constexpr Row kTable[] = {
     {kCredited, E::kReceiptTaken, kCompleted, N::kNone},  // transfer_in is already logged
     {kCompleted, E::kReceiptTaken, kCompleted, N::kNone},
     {kVoided, E::kAbortDelivered, kVoided, N::kNone},
+    {kRequested, E::kCancelAtDestination, kVoided, N::kVoided},
+    {kVoided, E::kCancelAtDestination, kVoided, N::kNone},
     // Source.
     {kNoRecord, E::kPrepareReceived, kInitiated, N::kInitiated},
     {kInitiated, E::kPrepareReceived, kInitiated, N::kNone},  // the same package again
@@ -55,6 +57,9 @@ constexpr Row kTable[] = {
     {kInitiated, E::kReceiptChecked, kCompleted, N::kOut},
     {kCompleted, E::kReceiptChecked, kCompleted, N::kNone},  // the same transfer_out index
     {kInitiated, E::kDestinationVoided, kVoided, N::kVoided},
+    // Only while the package has not left (TransferStatus.package_sent; the handler checks it).
+    {kInitiated, E::kCancelAtSource, kVoided, N::kVoided},
+    {kVoided, E::kCancelAtSource, kVoided, N::kNone},
     // Recovery: a step whose entry is in the log stays; one whose entry is not is redone (its
     // entry appended now) or, where redoing would need the other node, undone.
     {kRequested, E::kStepLogged, kRequested, N::kNone},
@@ -115,12 +120,14 @@ v1::TransferRole TransferEventRole(TransferEvent event) {
     case E::kResolveAsked:
     case E::kReceiptTaken:
     case E::kAbortDelivered:
+    case E::kCancelAtDestination:
       return v1::TRANSFER_ROLE_DESTINATION;
     case E::kPrepareReceived:
     case E::kPrepareRefused:
     case E::kAbortReceived:
     case E::kReceiptChecked:
     case E::kDestinationVoided:
+    case E::kCancelAtSource:
       return v1::TRANSFER_ROLE_SOURCE;
     case E::kStepLogged:
     case E::kStepLost:
@@ -198,6 +205,8 @@ std::string_view TransferEventName(TransferEvent event) {
       return "receipt_taken";
     case E::kAbortDelivered:
       return "abort_delivered";
+    case E::kCancelAtDestination:
+      return "cancel_at_destination";
     case E::kPrepareReceived:
       return "prepare_received";
     case E::kPrepareRefused:
@@ -208,6 +217,8 @@ std::string_view TransferEventName(TransferEvent event) {
       return "receipt_checked";
     case E::kDestinationVoided:
       return "destination_voided";
+    case E::kCancelAtSource:
+      return "cancel_at_source";
     case E::kStepLogged:
       return "step_logged";
     case E::kStepLost:

@@ -22,27 +22,29 @@ namespace pbl::rpc {
 // What happens to a transfer. Each event belongs to one role, but kStepLogged and kStepLost.
 enum class TransferEvent {
   // Destination.
-  kStart,            // the administrator starts the transfer (StartTransfer)
-  kSourceRefused,    // the source answered Prepare with a void
-  kPackageRefused,   // the package failed a check, or the rules refuse, or the figures differ
-  kPackageCredited,  // the package passed every check and the figures agree: credit it
-  kDeadlinePassed,   // the deadline passed before the destination credited
-  kResolveAsked,     // the source asks, past the deadline, how the transfer ended
-  kReceiptTaken,     // the source accepted the receipt (Commit answered)
-  kAbortDelivered,   // the source was told of the destination's void (Abort answered)
+  kStart,                // the administrator starts the transfer (StartTransfer)
+  kSourceRefused,        // the source answered Prepare with a void
+  kPackageRefused,       // the package failed a check, or the rules refuse, or the figures differ
+  kPackageCredited,      // the package passed every check and the figures agree: credit it
+  kDeadlinePassed,       // the deadline passed before the destination credited
+  kResolveAsked,         // the source asks, past the deadline, how the transfer ended
+  kReceiptTaken,         // the source accepted the receipt (Commit answered)
+  kAbortDelivered,       // the source was told of the destination's void (Abort answered)
+  kCancelAtDestination,  // the destination's administrator cancels a transfer not yet credited
   // Source.
   kPrepareReceived,    // the destination asks for the package (Prepare)
   kPrepareRefused,     // the rules or the deadline refuse the transfer asked for
   kAbortReceived,      // the destination voided the transfer (Abort)
   kReceiptChecked,     // a receipt (from Commit or Resolve) passed every check
   kDestinationVoided,  // the destination answered Resolve with a void
+  kCancelAtSource,     // the source's administrator cancels a transfer whose package never left
   // Recovery after a crash, either role: the entry of the step the record was written for is
   // in the log, or it is not.
   kStepLogged,
   kStepLost,
 };
 
-inline constexpr std::array<TransferEvent, 15> kTransferEvents = {
+inline constexpr std::array<TransferEvent, 17> kTransferEvents = {
     TransferEvent::kStart,
     TransferEvent::kSourceRefused,
     TransferEvent::kPackageRefused,
@@ -51,11 +53,13 @@ inline constexpr std::array<TransferEvent, 15> kTransferEvents = {
     TransferEvent::kResolveAsked,
     TransferEvent::kReceiptTaken,
     TransferEvent::kAbortDelivered,
+    TransferEvent::kCancelAtDestination,
     TransferEvent::kPrepareReceived,
     TransferEvent::kPrepareRefused,
     TransferEvent::kAbortReceived,
     TransferEvent::kReceiptChecked,
     TransferEvent::kDestinationVoided,
+    TransferEvent::kCancelAtSource,
     TransferEvent::kStepLogged,
     TransferEvent::kStepLost,
 };

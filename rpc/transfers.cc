@@ -250,6 +250,15 @@ absl::StatusOr<v1::ResolveResponse> TransferManager::HandleResolve(
   return destination_->HandleResolve(request, caller);
 }
 
+absl::StatusOr<v1::TransferStatus> TransferManager::Cancel(std::string_view transfer_id,
+                                                           std::string_view reason) {
+  const std::string id(transfer_id);
+  PBL_ASSIGN_OR_RETURN(std::optional<v1::TransferRecord> d,
+                       records_->node().transfers->Get(id, v1::TRANSFER_ROLE_DESTINATION));
+  if (d) return destination_->Cancel(id, reason);
+  return source_->Cancel(id, reason);
+}
+
 absl::StatusOr<v1::TransferStatus> TransferManager::Status(std::string_view transfer_id) const {
   PBL_ASSIGN_OR_RETURN(std::optional<v1::TransferRecord> d,
                        records_->node().transfers->Get(transfer_id, v1::TRANSFER_ROLE_DESTINATION));
@@ -293,6 +302,27 @@ void TransferManager::StopWorker() {
   if (worker_.joinable()) worker_.join();
 }
 
+absl::Status TransferManager::ResolveWithBackoff(const std::string& transfer_id) {
+  const int64_t now = records_->now_ms();
+  {
+    std::lock_guard<std::mutex> lock(worker_mu_);
+    const auto it = resolve_retry_.find(transfer_id);
+    if (it != resolve_retry_.end() && now < it->second.next_ms) return absl::OkStatus();
+  }
+  const absl::Status s = source_->Resolve(transfer_id);
+  std::lock_guard<std::mutex> lock(worker_mu_);
+  if (s.ok()) {
+    resolve_retry_.erase(transfer_id);
+    return s;
+  }
+  // A destination that cannot be reached or does not answer with what releases the account:
+  // asked again after 1 s, then twice as long each time, at most every minute.
+  ResolveRetry& retry = resolve_retry_[transfer_id];
+  retry.delay_ms = std::clamp<int64_t>(retry.delay_ms * 2, 1'000, 60'000);
+  retry.next_ms = now + retry.delay_ms;
+  return s;
+}
+
 void TransferManager::DriveAll() {
   std::vector<v1::TransferRecord> open;
   records_->node()
@@ -312,7 +342,7 @@ void TransferManager::DriveAll() {
     } else if (r.status().role() == v1::TRANSFER_ROLE_DESTINATION) {
       s = destination_->Advance(r.status().terms().transfer_id());
     } else if (records_->now_ms() > r.status().terms().deadline_unix_ms() + grace_ms) {
-      s = source_->Resolve(r.status().terms().transfer_id());
+      s = ResolveWithBackoff(r.status().terms().transfer_id());
     }
     {
       std::lock_guard<std::mutex> lock(worker_mu_);

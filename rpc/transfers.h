@@ -70,6 +70,10 @@ class TransferManager {
   // Destination administrator. With wait_until_ms > now, returns once the transfer ended or then.
   absl::StatusOr<v1::TransferStatus> Start(const v1::StartTransferRequest& request,
                                            int64_t wait_until_ms);
+  // Administrator: cancels the transfer before it moved anything. The destination's record if
+  // this node has one (voided unless credited; the source is told with a signed void), else the
+  // source's (voided only while its package has not left). NOT_FOUND for an unknown id.
+  absl::StatusOr<v1::TransferStatus> Cancel(std::string_view transfer_id, std::string_view reason);
   // The destination's record of the id if it has one, else the source's.
   absl::StatusOr<v1::TransferStatus> Status(std::string_view transfer_id) const;
   // The page the request asks for; records met that cannot be read are named in the response's
@@ -99,9 +103,18 @@ class TransferManager {
   std::unique_ptr<TransferSource> source_;
   std::unique_ptr<TransferDestination> destination_;
 
+  // Source::Resolve of a transfer past its deadline, unless it failed lately (backoff).
+  absl::Status ResolveWithBackoff(const std::string& transfer_id);
+
+  struct ResolveRetry {
+    int64_t next_ms = 0;
+    int64_t delay_ms = 0;
+  };
+
   std::mutex worker_mu_;
   std::condition_variable worker_cv_;
-  bool worker_stop_ = false;  // guarded by worker_mu_
+  bool worker_stop_ = false;                                        // guarded by worker_mu_
+  std::map<std::string, ResolveRetry, std::less<>> resolve_retry_;  // guarded by worker_mu_
   std::thread worker_;
 };
 

@@ -1,5 +1,6 @@
 // TransferDestination: starting a transfer, asking the source for its package, checking it,
-// crediting with the checked package, the receipt, voiding, and answering the source's Resolve.
+// crediting with the checked package, the receipt, voiding with a signed void, answering the
+// source's Resolve, and the administrator's cancel.
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -192,6 +193,7 @@ absl::Status TransferDestination::TellSourceVoided(const v1::TransferRecord& rec
   v1::AbortRequest abort;
   abort.set_transfer_id(id);
   abort.set_reason(record.status().reason());
+  PBL_ASSIGN_OR_RETURN(*abort.mutable_signed_void(), MakeVoid(record));
   PBL_RETURN_IF_ERROR(source.Abort(abort));
   PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(id, kRole));
   PBL_RETURN_IF_ERROR(records_.Apply(held, TransferEvent::kAbortDelivered).status());
@@ -228,6 +230,56 @@ absl::Status TransferDestination::RecordVoid(HeldRecord& held, TransferEvent eve
   LogInfo("transfer_voided", StrCat("transfer=", held.record.status().terms().transfer_id(),
                                     " role=destination", " reason=\"", reason, "\""));
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SignedMessage> TransferDestination::MakeVoid(
+    const v1::TransferRecord& record) const {
+  const v1::TransferStatus& s = record.status();
+  if (s.state() != v1::TRANSFER_STATE_VOIDED || s.terms().person_id().empty()) {
+    return absl::FailedPreconditionError(
+        StrCat("transfer ", s.terms().transfer_id(), " has no transfer_voided entry here"));
+  }
+  const auto index = static_cast<int64_t>(record.end_index());
+  PBL_ASSIGN_OR_RETURN(std::string bytes, node_.ledger->GetEntry(index));
+  v1::Entry entry;
+  if (!entry.ParseFromString(bytes) || !entry.has_transfer_voided() ||
+      entry.transfer_voided().transfer_id() != s.terms().transfer_id()) {
+    return absl::InternalError(StrCat("entry ", index, " is not transfer ", s.terms().transfer_id(),
+                                      "'s transfer_voided"));
+  }
+  const ledger::LogHead head = node_.ledger->Head();
+  v1::TransferVoid v;
+  v.set_transfer_id(s.terms().transfer_id());
+  v.set_destination_node_id(node_.config->node_id);
+  v.set_checkpoint(head.checkpoint);
+  PBL_ASSIGN_OR_RETURN(*v.mutable_transfer_voided(),
+                       ProveEntry(*node_.ledger, index, std::move(bytes), head.size));
+  return SignMessage(*node_.key, kVoidContext, v.SerializeAsString());
+}
+
+absl::StatusOr<v1::TransferStatus> TransferDestination::Cancel(const std::string& transfer_id,
+                                                               std::string_view reason) {
+  {
+    PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(transfer_id, kRole));
+    if (!held.record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
+    if (TransferEventMoves(held.state(), TransferEvent::kCancelAtDestination)) {
+      PBL_RETURN_IF_ERROR(
+          RecordVoid(held, TransferEvent::kCancelAtDestination,
+                     StrCat("cancelled by the destination's administrator: ", reason),
+                     /*tell_source=*/true));
+    } else if (!records_.Apply(held, TransferEvent::kCancelAtDestination).ok()) {
+      return absl::FailedPreconditionError(
+          StrCat("transfer ", transfer_id, " is already credited here (",
+                 v1::TransferState_Name(held.state()), "); it cannot be cancelled"));
+    }
+  }
+  // Tell the source now; the worker retries if it cannot be reached.
+  if (const absl::Status told = Advance(transfer_id); !told.ok()) {
+    LogInfo("transfer_retry_later",
+            StrCat("transfer=", transfer_id, " reason=\"", ToStd(told.message()), "\""));
+  }
+  PBL_ASSIGN_OR_RETURN(const v1::TransferRecord record, records_.Load(transfer_id, kRole));
+  return record.status();
 }
 
 absl::Status TransferDestination::CreditOrReject(const std::string& transfer_id,
@@ -369,15 +421,16 @@ absl::StatusOr<v1::ResolveResponse> TransferDestination::HandleResolve(
   if (TransferEventMoves(held->state(), TransferEvent::kResolveAsked)) {
     const std::string reason = "the source asked after the deadline; never credited";
     PBL_RETURN_IF_ERROR(RecordVoid(*held, TransferEvent::kResolveAsked, reason, false));
-    response.set_voided_reason(reason);
-    return response;
+  } else {
+    PBL_RETURN_IF_ERROR(records_.Apply(*held, TransferEvent::kResolveAsked).status());  // a repeat
   }
-  PBL_RETURN_IF_ERROR(records_.Apply(*held, TransferEvent::kResolveAsked).status());  // a repeat
-  // Credited (and perhaps completed): the receipt; voided: why.
+  // Credited (and perhaps completed): the receipt; voided: the signed void.
   if (held->record.has_receipt()) {
     *response.mutable_receipt() = held->record.receipt();
+  } else if (held->record.status().terms().person_id().empty()) {
+    response.set_voided_reason(held->record.status().reason());  // a tombstone: nothing to sign
   } else {
-    response.set_voided_reason(held->record.status().reason());
+    PBL_ASSIGN_OR_RETURN(*response.mutable_signed_void(), MakeVoid(held->record));
   }
   return response;
 }

@@ -1,5 +1,6 @@
 // TransferSource: Prepare (initiate and package), Commit (check the receipt and record
-// transfer_out), Abort, and resolving a transfer past its deadline.
+// transfer_out), Abort (with the destination's signed void once the package has left), resolving
+// a transfer past its deadline, and the administrator's cancel of one whose package never left.
 #include <algorithm>
 
 #include "crypto/base/status_macros.h"
@@ -126,7 +127,14 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::HandlePrepare(const v1::Prep
   if (s.state() == v1::TRANSFER_STATE_VOIDED) return Voided(s.reason());
   v1::PrepareResponse response;
   PBL_ASSIGN_OR_RETURN(*response.mutable_package(), SentPackage(held.record));
+  PBL_RETURN_IF_ERROR(MarkPackageSent(held));
   return response;
+}
+
+absl::Status TransferSource::MarkPackageSent(HeldRecord& held) {
+  if (held.record.status().package_sent()) return absl::OkStatus();
+  held.status().set_package_sent(true);
+  return records_.Save(held);  // synced, before the answer: a package sent is never forgotten
 }
 
 namespace {
@@ -183,9 +191,21 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::Initiate(HeldRecord held,
     record.set_initiated_tree_size(static_cast<uint64_t>(appended.tree_size));
     return absl::OkStatus();
   };
-  PBL_RETURN_IF_ERROR(
-      records_.RecordStep(held, initiate, InitiatedEntry(held.record.status()), nullptr, package)
-          .status());
+  // The package leaves once the initiation is durable, so the record says so from its first
+  // write, which that entry's fsync makes durable too: no fsync of its own. Only a step that
+  // failed here, before any answer, is known not to have sent it.
+  held.status().set_package_sent(true);
+  if (const absl::Status failed =
+          records_
+              .RecordStep(held, initiate, InitiatedEntry(held.record.status()), nullptr, package)
+              .status();
+      !failed.ok()) {
+    if (held.exists()) {  // written before it failed
+      held.status().set_package_sent(false);
+      records_.Save(held).IgnoreError();  // if this fails too, the record errs on "sent"
+    }
+    return failed;
+  }
   LogInfo("transfer_initiated",
           StrCat("transfer=", request.terms().transfer_id(),
                  " person=", ledger::MaskPersonId(request.terms().person_id()), " to=", caller));
@@ -233,13 +253,41 @@ absl::Status TransferSource::CheckReceipt(const v1::TransferRecord& record,
   return CheckTransferReceipt(s, *key, *verifier, signed_receipt).status();
 }
 
+absl::Status TransferSource::CheckVoid(const v1::TransferRecord& record,
+                                       const v1::SignedMessage& signed_void,
+                                       std::string* reason) const {
+  const v1::TransferStatus& s = record.status();
+  const crypto::Ed25519PublicKey* key = nullptr;
+  const crypto::NoteVerifier* verifier = nullptr;
+  PBL_RETURN_IF_ERROR(records_.VerifierFor(s.terms().destination_node_id(), &key, &verifier));
+  absl::StatusOr<CheckedVoid> checked = CheckTransferVoid(s, *key, *verifier, signed_void);
+  if (!checked.ok()) {
+    LogWarning("transfer_void_refused", StrCat("transfer=", s.terms().transfer_id(), " reason=\"",
+                                               ToStd(checked.status().message()), "\""));
+    return checked.status();
+  }
+  *reason = DestinationVoided(checked->transfer_voided.transfer_voided().reason());
+  return absl::OkStatus();
+}
+
+absl::Status TransferSource::NeedSignedVoid(const v1::TransferRecord& record) {
+  if (!record.status().package_sent()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      StrCat("transfer ", record.status().terms().transfer_id(),
+             ": the package has left the source, which releases the account only on the "
+             "destination's signed receipt or signed void"));
+}
+
 absl::Status TransferSource::RecordEnd(HeldRecord& held, TransferEvent event,
-                                       const v1::SignedMessage* receipt, std::string reason) {
+                                       const v1::SignedMessage* evidence, std::string reason) {
   PBL_ASSIGN_OR_RETURN(const TransferTransition end, records_.Apply(held, event));
   v1::TransferStatus& s = held.status();
   s.set_reason(std::string(Utf8Prefix(reason, ledger::kReasonBytesMax)));
   s.set_updated_unix_ms(node_.now_ms());
-  if (receipt != nullptr) *held.record.mutable_receipt() = *receipt;
+  if (evidence != nullptr) {
+    *(end.entry == TransferEntry::kOut ? held.record.mutable_receipt()
+                                       : held.record.mutable_destination_void()) = *evidence;
+  }
   v1::Entry entry =
       end.entry == TransferEntry::kOut ? OutEntry(s) : VoidedEntry(s, /*at_source=*/true);
   PBL_ASSIGN_OR_RETURN(const ledger::AppendResult appended,
@@ -291,8 +339,15 @@ absl::Status TransferSource::HandleAbort(const v1::AbortRequest& request, std::s
   }
   if (!held->record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
   if (TransferEventMoves(held->state(), TransferEvent::kAbortReceived)) {
-    return RecordEnd(*held, TransferEvent::kAbortReceived, nullptr,
-                     DestinationVoided(request.reason()));
+    // Once the package has left, only the destination's signed commitment releases the account.
+    std::string reason = DestinationVoided(request.reason());
+    if (request.has_signed_void()) {
+      PBL_RETURN_IF_ERROR(CheckVoid(held->record, request.signed_void(), &reason));
+    } else {
+      PBL_RETURN_IF_ERROR(NeedSignedVoid(held->record));
+    }
+    return RecordEnd(*held, TransferEvent::kAbortReceived,
+                     request.has_signed_void() ? &request.signed_void() : nullptr, reason);
   }
   if (!records_.Apply(*held, TransferEvent::kAbortReceived).ok()) {
     return absl::FailedPreconditionError("transfer already completed at the source");
@@ -324,8 +379,43 @@ absl::Status TransferSource::Resolve(const std::string& transfer_id) {
     }
     return RecordEnd(held, TransferEvent::kReceiptChecked, &answer.receipt(), "");
   }
-  return RecordEnd(held, TransferEvent::kDestinationVoided, nullptr,
-                   DestinationVoided(answer.voided_reason()));
+  std::string reason = DestinationVoided(answer.voided_reason());
+  if (answer.has_signed_void()) {
+    PBL_RETURN_IF_ERROR(CheckVoid(held.record, answer.signed_void(), &reason));
+    return RecordEnd(held, TransferEvent::kDestinationVoided, &answer.signed_void(), reason);
+  }
+  if (const absl::Status unsigned_void = NeedSignedVoid(held.record); !unsigned_void.ok()) {
+    LogWarning("transfer_void_unsigned",
+               StrCat("transfer=", transfer_id,
+                      " destination=", held.record.status().terms().destination_node_id(),
+                      " reason=\"the destination answered a void it did not sign; the account "
+                      "stays pending\""));
+    return unsigned_void;
+  }
+  return RecordEnd(held, TransferEvent::kDestinationVoided, nullptr, reason);
+}
+
+absl::StatusOr<v1::TransferStatus> TransferSource::Cancel(const std::string& transfer_id,
+                                                          std::string_view reason) {
+  PBL_ASSIGN_OR_RETURN(HeldRecord held, records_.Hold(transfer_id, kRole));
+  if (!held.record.logged()) return absl::UnavailableError("transfer is being recovered; retry");
+  if (held.state() == v1::TRANSFER_STATE_INITIATED && held.record.status().package_sent()) {
+    return absl::FailedPreconditionError(StrCat(
+        "transfer ", transfer_id, ": the package has left for ",
+        held.record.status().terms().destination_node_id(),
+        "; only its signed receipt or signed void ends the transfer now (its administrator can "
+        "cancel it there)"));
+  }
+  if (!TransferEventMoves(held.state(), TransferEvent::kCancelAtSource)) {
+    if (!records_.Apply(held, TransferEvent::kCancelAtSource).ok()) {
+      return absl::FailedPreconditionError(
+          StrCat("transfer ", transfer_id, " has already completed at the source"));
+    }
+    return held.record.status();  // already voided
+  }
+  PBL_RETURN_IF_ERROR(RecordEnd(held, TransferEvent::kCancelAtSource, nullptr,
+                                StrCat("cancelled by the source's administrator: ", reason)));
+  return held.record.status();
 }
 
 }  // namespace pbl::rpc

@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -62,6 +64,17 @@ inline int TestNodePort() {
 }
 
 inline constexpr int kAnhui = 1;
+
+// Polls `done` every 50 ms until it holds (true) or `timeout_ms` passed (false): for what a
+// node's background worker does on its own time.
+inline bool WaitFor(const std::function<bool()>& done, int64_t timeout_ms = 10'000) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
 
 struct ClusterOptions {
   // On both nodes (seeds differ per node), which then run as pbld_faulty.

@@ -318,13 +318,123 @@ TEST_F(HostilePeerTest, APeerMayHoldOnlySoManyAccountsPendingAtOnce) {
   // The count survives a restart (it is made from the records at start).
   ASSERT_OK(cluster_->process(kShanghai).Restart());
   EXPECT_THAT(prepare(c, "t-cap-c"), StatusIs(absl::StatusCode::kResourceExhausted));
-  // One of them ends (the destination voids it): room for the next.
-  v1::AbortRequest abort;
-  abort.set_transfer_id("t-cap-a");
-  abort.set_reason("changed their mind");
-  ASSERT_OK(PeerAs(kShanghai, "anhui")->Abort(abort));
+  // One of them ends: Anhui's real node asks for t-cap-a itself, refuses the package (its terms
+  // are the test's, not Anhui's) and sends its signed void. Room for the next.
+  v1::StartTransferRequest start = ShanghaiToAnhui(a, "2023-03-15", "t-cap-a");
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus voided,
+                       cluster_->Admin(kAnhui)->StartTransfer(start));
+  EXPECT_EQ(voided.state(), v1::TRANSFER_STATE_VOIDED) << voided.reason();
+  ASSERT_TRUE(WaitFor([&] {
+    const absl::StatusOr<v1::TransferStatus> at_source = FindTransfer(kShanghai, "t-cap-a");
+    return at_source.ok() && at_source->state() == v1::TRANSFER_STATE_VOIDED;
+  }));
   EXPECT_OK(prepare(c, "t-cap-c").status());
   ASSERT_OK(cluster_->Reconfigure(kShanghai, {}));
+}
+
+// A Prepare as Anhui for one of Shanghai's workers, with the deadline `deadline_ms` from now.
+absl::StatusOr<v1::PrepareResponse> PrepareAsAnhui(rpc::PeerChannel& anhui,
+                                                   const std::string& person, const std::string& id,
+                                                   int64_t deadline_ms) {
+  v1::PrepareRequest request;
+  v1::TransferTerms* t = request.mutable_terms();
+  t->set_transfer_id(id);
+  t->set_person_id(person);
+  t->set_source_node_id("shanghai");
+  t->set_source_scheme_id("UEBPI-310000");
+  t->set_destination_node_id("anhui");
+  t->set_destination_scheme_id("UEBPI-340000");
+  t->set_date("2023-03-15");
+  t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          deadline_ms);
+  return anhui.Prepare(request);
+}
+
+// Reproduction 3: Prepare, then Abort, and the source released the account while the peer kept
+// a package that verifies; Abort and a "voided" answer to Resolve were unsigned. Once the package
+// has left, only the destination's signed receipt or signed void releases it.
+TEST_F(HostilePeerTest, OnceThePackageHasLeftOnlyTheDestinationsSignedVoidReleasesTheAccount) {
+  const std::string person = ShanghaiWorker(7112);
+  std::unique_ptr<rpc::PeerChannel> anhui = PeerAs(kShanghai, "anhui");
+  ASSERT_OK_AND_ASSIGN(const v1::PrepareResponse prepared,
+                       PrepareAsAnhui(*anhui, person, "t-keeps-package", 3'600'000));
+  ASSERT_TRUE(prepared.has_package());
+  const auto pending = [&]() -> std::string {
+    v1::GetEntitlementRequest r;
+    r.set_person_id(person);
+    r.set_scheme_id("UEBPI-310000");
+    absl::StatusOr<v1::GetEntitlementResponse> e = cluster_->Admin(kShanghai)->GetEntitlement(r);
+    return e.ok() ? e->pending_transfer_id() : "error: " + e.status().ToString();
+  };
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus initiated,
+                       FindTransfer(kShanghai, "t-keeps-package"));
+  EXPECT_TRUE(initiated.package_sent());
+
+  // An unsigned Abort, the source's own administrator, a void signed by another key, and one
+  // signed by Anhui's key whose entry is not in Anhui's log: none releases the account.
+  v1::AbortRequest abort;
+  abort.set_transfer_id("t-keeps-package");
+  abort.set_reason("changed my mind, but I keep the package");
+  EXPECT_THAT(anhui->Abort(abort),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("signed void")));
+  EXPECT_THAT(cluster_->Admin(kShanghai)->CancelTransfer("t-keeps-package", "asked to"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("package has left")));
+  v1::Entry fake;
+  fake.set_person_id(person);
+  fake.set_scheme_id("UEBPI-340000");
+  fake.mutable_transfer_voided()->set_transfer_id("t-keeps-package");
+  fake.mutable_transfer_voided()->set_reason("never logged");
+  ASSERT_OK_AND_ASSIGN(const std::string anhui_checkpoint,
+                       cluster_->Admin(kAnhui)->GetCheckpoint());
+  v1::TransferVoid forged;
+  forged.set_transfer_id("t-keeps-package");
+  forged.set_destination_node_id("anhui");
+  forged.set_checkpoint(anhui_checkpoint);
+  forged.mutable_transfer_voided()->set_index(0);
+  forged.mutable_transfer_voided()->set_entry(fake.SerializeAsString());
+  *abort.mutable_signed_void() =
+      rpc::SignMessage(cluster_->key(kShanghai), rpc::kVoidContext, forged.SerializeAsString());
+  EXPECT_THAT(anhui->Abort(abort),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("signature does not verify")));
+  *abort.mutable_signed_void() =
+      rpc::SignMessage(cluster_->key(kAnhui), rpc::kVoidContext, forged.SerializeAsString());
+  EXPECT_FALSE(anhui->Abort(abort).ok());
+  EXPECT_EQ(pending(), "t-keeps-package");
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus still, FindTransfer(kShanghai, "t-keeps-package"));
+  EXPECT_EQ(still.state(), v1::TRANSFER_STATE_INITIATED);
+
+  // Anhui's real node voids the transfer (the package's terms are not its own) and sends its
+  // signed void: now the source releases, and records why.
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus at_anhui,
+                       cluster_->Admin(kAnhui)->StartTransfer(
+                           ShanghaiToAnhui(person, "2023-03-15", "t-keeps-package")));
+  EXPECT_EQ(at_anhui.state(), v1::TRANSFER_STATE_VOIDED);
+  ASSERT_TRUE(WaitFor([&] { return pending().empty(); })) << pending();
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus released,
+                       FindTransfer(kShanghai, "t-keeps-package"));
+  EXPECT_EQ(released.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(released.reason(),
+              AllOf(HasSubstr("the destination voided it"), HasSubstr("deadline_unix_ms differs")));
+
+  // Past the deadline the source asks Anhui, which never recorded this one and answers with a
+  // void it cannot sign: the account stays pending, and the source says so.
+  const std::string other = ShanghaiWorker(7113);
+  ASSERT_OK(PrepareAsAnhui(*anhui, other, "t-unsigned-resolve", 1'000).status());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return cluster_->process(kShanghai).LogTail(400).find("event=transfer_void_unsigned") !=
+               std::string::npos;
+      },
+      20'000));
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus held,
+                       FindTransfer(kShanghai, "t-unsigned-resolve"));
+  EXPECT_EQ(held.state(), v1::TRANSFER_STATE_INITIATED);
+  ASSERT_OK(cluster_->process(kShanghai).Restart());
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus after,
+                       FindTransfer(kShanghai, "t-unsigned-resolve"));
+  EXPECT_EQ(after.state(), v1::TRANSFER_STATE_INITIATED);
 }
 
 // Reproduction 5 (the name half): a certificate from the node's own CA with an administrator's

@@ -216,6 +216,13 @@ TEST_F(NodeTest, ACrossNodeTransferCreditsOnceAndEmptiesTheSource) {
                        cluster_->Admin(kShanghai)->GetTransfer("t-cross-1"));
   EXPECT_EQ(at_source.state(), v1::TRANSFER_STATE_COMPLETED);
   EXPECT_EQ(at_source.role(), v1::TRANSFER_ROLE_SOURCE);
+  // Nothing credited or completed can be cancelled, on either side.
+  EXPECT_THAT(anhui->CancelTransfer("t-cross-1", "too late"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already credited")));
+  EXPECT_THAT(cluster_->Admin(kShanghai)->CancelTransfer("t-cross-1", "too late"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("completed")));
+  EXPECT_THAT(cluster_->Client(kAnhui, "auditor")->CancelTransfer("t-cross-1", "not mine"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
   // Starting it again changes nothing: idempotent by transfer id.
   ASSERT_OK_AND_ASSIGN(const v1::TransferStatus again, anhui->StartTransfer(start));
   EXPECT_EQ(again.state(), v1::TRANSFER_STATE_COMPLETED);
@@ -369,6 +376,81 @@ TEST_P(TamperedPackageTest, IsRefusedRecordedAndNeverCredited) {
   v1::Entry voided;
   ASSERT_TRUE(voided.ParseFromString(history.entries(1).entry()));
   EXPECT_TRUE(voided.has_transfer_voided());
+}
+
+// A source whose package never leaves (pbld_faulty, tamper_package "withhold": it records the
+// initiation, then fails to make the package). Its administrator may cancel the transfer, and so
+// may the destination's; either way both sides end voided and the account is released.
+class WithheldPackageTest : public ClusterTest<WithheldPackageTest> {
+ protected:
+  bool SharesCluster() const override { return false; }
+};
+
+TEST_F(WithheldPackageTest, EitherAdministratorCancelsATransferWhosePackageNeverLeft) {
+  ClusterOptions options;
+  options.shanghai_tampers = "withhold";
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
+  const auto pending = [&](const std::string& person) -> std::string {
+    v1::GetEntitlementRequest r;
+    r.set_person_id(person);
+    r.set_scheme_id("UEBPI-310000");
+    absl::StatusOr<v1::GetEntitlementResponse> e = cluster.Admin(kShanghai)->GetEntitlement(r);
+    return e.ok() ? e->pending_transfer_id() : "error: " + e.status().ToString();
+  };
+  const auto state = [&](int node, const std::string& id) {
+    absl::StatusOr<v1::TransferStatus> s = cluster.Admin(node)->GetTransfer(id);
+    return s.ok() ? s->state() : v1::TRANSFER_STATE_UNSPECIFIED;
+  };
+  const auto start = [&](int n, const std::string& id) {
+    const std::string person = TestPerson(n, 1988, true);
+    EXPECT_OK(cluster.Admin(kShanghai)
+                  ->AppendEntries(EmployeeHistory(person, "UEBPI-310000", 2019, 24, 500'000))
+                  .status());
+    v1::StartTransferRequest request = ShanghaiToAnhui(person, "2023-03-15", id);
+    request.set_wait(false);
+    EXPECT_OK(cluster.Admin(kAnhui)->StartTransfer(request).status());
+    EXPECT_TRUE(WaitFor([&] { return pending(person) == id; })) << pending(person);
+    return person;
+  };
+
+  // The source's administrator: the package never left, so the source may void it.
+  const std::string first = start(31, "t-withheld-1");
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus initiated,
+                       cluster.Admin(kShanghai)->GetTransfer("t-withheld-1"));
+  EXPECT_EQ(initiated.state(), v1::TRANSFER_STATE_INITIATED);
+  EXPECT_FALSE(initiated.package_sent());
+  absl::StatusOr<v1::TransferStatus> cancelled;
+  ASSERT_TRUE(WaitFor([&] {  // UNAVAILABLE while the failed step is being recovered
+    cancelled = cluster.Admin(kShanghai)->CancelTransfer("t-withheld-1", "the worker asked");
+    return !absl::IsUnavailable(cancelled.status());
+  }));
+  ASSERT_OK(cancelled.status());
+  EXPECT_EQ(cancelled->state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(cancelled->reason(), HasSubstr("cancelled by the source's administrator"));
+  EXPECT_EQ(pending(first), "");
+  EXPECT_TRUE(WaitFor([&] { return state(kAnhui, "t-withheld-1") == v1::TRANSFER_STATE_VOIDED; }));
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus told,
+                       cluster.Admin(kAnhui)->GetTransfer("t-withheld-1"));
+  EXPECT_THAT(told.reason(), HasSubstr("the source refused"));
+
+  // The destination's administrator: voided there, and the source released on its signed void.
+  const std::string second = start(32, "t-withheld-2");
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus at_anhui,
+                       cluster.Admin(kAnhui)->CancelTransfer("t-withheld-2", "wrong scheme"));
+  EXPECT_EQ(at_anhui.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_TRUE(WaitFor([&] { return pending(second).empty(); })) << pending(second);
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus released,
+                       cluster.Admin(kShanghai)->GetTransfer("t-withheld-2"));
+  EXPECT_EQ(released.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(released.reason(), HasSubstr("cancelled by the destination's administrator: "
+                                           "wrong scheme"));
+  // Cancelling again answers the same record.
+  ASSERT_OK_AND_ASSIGN(const v1::TransferStatus again,
+                       cluster.Admin(kAnhui)->CancelTransfer("t-withheld-2", "again"));
+  EXPECT_EQ(again.state(), v1::TRANSFER_STATE_VOIDED);
+  EXPECT_THAT(cluster.Admin(kAnhui)->CancelTransfer("t-no-such-transfer", "x"),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, TamperedPackageTest,

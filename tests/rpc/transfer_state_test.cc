@@ -53,6 +53,8 @@ const std::map<Key, Expected>& ExpectedTable() {
       {{kCredited, E::kReceiptTaken}, {kCompleted, N::kNone}},
       {{kCompleted, E::kReceiptTaken}, {kCompleted, N::kNone}},
       {{kVoided, E::kAbortDelivered}, {kVoided, N::kNone}},
+      {{kRequested, E::kCancelAtDestination}, {kVoided, N::kVoided}},
+      {{kVoided, E::kCancelAtDestination}, {kVoided, N::kNone}},
       // Source.
       {{kNone, E::kPrepareReceived}, {kInitiated, N::kInitiated}},
       {{kInitiated, E::kPrepareReceived}, {kInitiated, N::kNone}},
@@ -65,6 +67,8 @@ const std::map<Key, Expected>& ExpectedTable() {
       {{kInitiated, E::kReceiptChecked}, {kCompleted, N::kOut}},
       {{kCompleted, E::kReceiptChecked}, {kCompleted, N::kNone}},
       {{kInitiated, E::kDestinationVoided}, {kVoided, N::kVoided}},
+      {{kInitiated, E::kCancelAtSource}, {kVoided, N::kVoided}},
+      {{kVoided, E::kCancelAtSource}, {kVoided, N::kNone}},
       // Recovery.
       {{kRequested, E::kStepLogged}, {kRequested, N::kNone}},
       {{kInitiated, E::kStepLogged}, {kInitiated, N::kNone}},
@@ -219,6 +223,20 @@ TEST(TransferStateTest, PastTheDeadlineResolveEndsBothSidesTheSameWay) {
   // A completed source never accepts a void.
   EXPECT_FALSE(NextTransferState(kCompleted, E::kAbortReceived).ok());
   EXPECT_FALSE(NextTransferState(kCompleted, E::kDestinationVoided).ok());
+}
+
+TEST(TransferStateTest, AnAdministratorCancelsOnlyWhatHasNotMovedAnything) {
+  // The destination's, before it credited: voided, and the source is told.
+  EXPECT_EQ(Walk({E::kStart, E::kCancelAtDestination, E::kCancelAtDestination}).second,
+            (std::vector{N::kRequested, N::kVoided}));
+  EXPECT_THAT(NextTransferState(kCredited, E::kCancelAtDestination),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancel_at_destination")));
+  EXPECT_FALSE(NextTransferState(kCompleted, E::kCancelAtDestination).ok());
+  // The source's (the handler also requires that the package never left).
+  EXPECT_EQ(Walk({E::kPrepareReceived, E::kCancelAtSource}).second,
+            (std::vector{N::kInitiated, N::kVoided}));
+  EXPECT_FALSE(NextTransferState(kCompleted, E::kCancelAtSource).ok());
+  EXPECT_FALSE(NextTransferState(kNone, E::kCancelAtSource).ok());
 }
 
 TEST(TransferStateTest, RecoveryRedoesOrUndoesALostStep) {

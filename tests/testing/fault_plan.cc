@@ -34,7 +34,8 @@ absl::StatusOr<FaultPlanSpec> ReadPlan(const toml::table& document, std::string_
   if (top.Has("tamper_package")) {
     PBL_ASSIGN_OR_RETURN(plan.tamper_package, top.String("tamper_package", 16));
     if (!IsTamperKind(plan.tamper_package)) {
-      return top.Error("tamper_package", "must be \"signature\", \"proof\" or \"drop-entry\"");
+      return top.Error("tamper_package",
+                       "must be \"signature\", \"proof\", \"drop-entry\" or \"withhold\"");
     }
   }
   return plan;

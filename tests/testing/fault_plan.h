@@ -10,7 +10,8 @@
 //   drop_response_percent = 10    # 0 .. 100: the peer acts, the answer is lost
 //   duplicate_percent = 5         # 0 .. 100: the call is sent twice
 //   delay_ms_max = 50             # 0 .. 10000: each call first waits 0..delay_ms_max ms
-//   tamper_package = "proof"      # "signature", "proof" or "drop-entry"; absent: honest
+//   tamper_package = "proof"      # "signature", "proof", "drop-entry" or "withhold" (the
+//                                 # package is never sent); absent: honest
 #ifndef PBL_TESTS_TESTING_FAULT_PLAN_H_
 #define PBL_TESTS_TESTING_FAULT_PLAN_H_
 
@@ -33,12 +34,13 @@ struct FaultPlanSpec {
   int32_t drop_response_percent = 0;
   int32_t duplicate_percent = 0;
   int32_t delay_ms_max = 0;
-  std::string tamper_package;  // "signature", "proof", "drop-entry"; empty: honest
+  std::string tamper_package;  // "signature", "proof", "drop-entry", "withhold"; empty: honest
 };
 
 // True for the ways a dishonest source tampers with its packages (and for "": honest).
 inline bool IsTamperKind(std::string_view how) {
-  return how.empty() || how == "signature" || how == "proof" || how == "drop-entry";
+  return how.empty() || how == "signature" || how == "proof" || how == "drop-entry" ||
+         how == "withhold";
 }
 
 // The plan as its TOML file. INVALID_ARGUMENT if the seed exceeds INT64_MAX or tamper_package is

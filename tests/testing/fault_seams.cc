@@ -21,9 +21,15 @@ rpc::NodeSeams FaultSeams(const FaultPlanSpec& plan) {
     seams.send_package =
         [how = plan.tamper_package](
             v1::TransferPackage package,
-            const std::function<v1::SignedMessage(const v1::TransferPackage&)>& sign) {
-          return TamperPackage(how, std::move(package), sign);
-        };
+            const std::function<v1::SignedMessage(const v1::TransferPackage&)>& sign)
+        -> absl::StatusOr<v1::SignedMessage> {
+      if (how == "withhold") {
+        rpc::LogWarning("transfer_package_withheld",
+                        StrCat("transfer=", package.terms().transfer_id()));
+        return absl::UnavailableError("fault plan: the source withholds its package");
+      }
+      return TamperPackage(how, std::move(package), sign);
+    };
   }
   return seams;
 }

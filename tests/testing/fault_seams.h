@@ -14,7 +14,8 @@
 namespace pbl::testing {
 
 // wrap_peer_channel: the plan's channel faults, seeded with plan.seed ^ hash(peer id) (one stream
-// per peer, still replayable). send_package, when plan.tamper_package is set: TamperPackage.
+// per peer, still replayable). send_package, when plan.tamper_package is set: UNAVAILABLE for
+// "withhold" (the package never leaves), else TamperPackage.
 rpc::NodeSeams FaultSeams(const FaultPlanSpec& plan);
 
 // The package a dishonest source sends: "signature" signs it and breaks the signature, "proof"

@@ -213,7 +213,13 @@ TEST(TamperPackageTest, DropEntryKeepsALoneEntry) {
 TEST(FaultSeamsTest, ATamperingPlanSendsTamperedPackages) {
   const rpc::NodeSeams seams = FaultSeams(FaultPlanSpec{0, 0, 0, 0, 0, "drop-entry"});
   ASSERT_TRUE(seams.send_package);
-  EXPECT_EQ(Body(seams.send_package(Package(4), Sign)).entries_size(), 3);
+  EXPECT_EQ(Body(*seams.send_package(Package(4), Sign)).entries_size(), 3);
+}
+
+TEST(FaultSeamsTest, AWithholdingPlanSendsNoPackage) {
+  const rpc::NodeSeams seams = FaultSeams(FaultPlanSpec{0, 0, 0, 0, 0, "withhold"});
+  ASSERT_TRUE(seams.send_package);
+  EXPECT_THAT(seams.send_package(Package(4), Sign), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -242,6 +243,24 @@ TEST_F(TransferAuditTest, EndedDifferentlyWhenTheDestinationCreditsWhatTheSource
   UpToIn();
   Voided(source_);
   EXPECT_THAT(Audit().findings, HasCode("ended-differently"));
+}
+
+// A destination whose signed void released the source's account and which credited anyway:
+// both entries are in its own log, and the finding names it.
+TEST_F(TransferAuditTest, EndedDifferentlyWhenTheDestinationVoidsAndCreditsOneTransfer) {
+  Requested();
+  const v1::TransferFigures f = Plan();
+  Initiated(f);
+  Voided(destination_);
+  Voided(source_);
+  Add(destination_, InEntry(f));
+  const TransferReport report = Audit();
+  ASSERT_THAT(report.findings, HasCode("ended-differently"));
+  const auto finding = std::find_if(
+      report.findings.begin(), report.findings.end(),
+      [](const AuditFinding& a) { return a.code == "ended-differently" && a.node == "anhui"; });
+  ASSERT_NE(finding, report.findings.end());
+  EXPECT_THAT(finding->message, HasSubstr("both credited"));
 }
 
 TEST_F(TransferAuditTest, FiguresDifferWhenTheSourceRecordsOtherFiguresThanCredited) {
