@@ -120,8 +120,9 @@ absl::Status Node::State::OpenStores() {
     own_rules = std::make_unique<ledger::RuleSet>(std::move(loaded));
     rules = own_rules.get();
   }
-  PBL_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Storage> storage,
-                       ledger::OpenRocksStorage(config.data_dir + "/log"));
+  const std::string log_dir = config.data_dir + "/log";
+  PBL_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Storage> storage, ledger::OpenRocksStorage(log_dir));
+  if (seams.wrap_storage) storage = seams.wrap_storage(log_dir, std::move(storage));
   ledger::LedgerOptions options;
   options.origin = config.origin;
   options.key = &key->key;

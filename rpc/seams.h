@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ledger/log/storage.h"
 #include "pbl/v1/node.pb.h"
 #include "rpc/peers.h"
 
@@ -29,6 +30,11 @@ struct NodeSeams {
       v1::TransferPackage package,
       const std::function<v1::SignedMessage(const v1::TransferPackage&)>& sign)>
       send_package;
+  // Wraps the log's storage (opened at `path`) before the ledger opens it (a test fails a write
+  // or an fsync). Unset: the storage is used as it is.
+  std::function<std::unique_ptr<ledger::Storage>(const std::string& path,
+                                                 std::unique_ptr<ledger::Storage> storage)>
+      wrap_storage;
 };
 
 }  // namespace pbl::rpc

@@ -34,6 +34,57 @@ class NodeLifecycleTest : public ClusterTest<NodeLifecycleTest> {
   bool SharesCluster() const override { return false; }
 };
 
+// Fail-stop against a real pbld (pbld_faulty with storage_faults): once an fsync of the log
+// fails, the node takes no more appends (both listeners NOT_SERVING, a metric, a log line) but
+// still answers reads; after a restart it serves again, and the batch whose fsync failed, sent
+// again with its id, is answered from the log and appended once.
+TEST_F(NodeLifecycleTest, AFailedFsyncStopsAppendsUntilARestartAndAResentBatchIsAppendedOnce) {
+  ClusterOptions options;
+  options.fault_plan = FaultPlanSpec{};
+  options.fault_plan->seed = 1;
+  options.fault_plan->storage_faults = true;
+  Cluster& cluster = StartOwnCluster(options);
+  if (HasFatalFailure()) return;
+  auto admin = cluster.Admin(kShanghai);
+  const std::string person = TestPerson(41, 1985, true);
+  v1::AppendEntriesRequest first = EmployeeHistory(person, "UEBPI-310000", 2019, 12, 500'000);
+  first.set_batch_id("fail-stop/1");
+  ASSERT_OK(admin->AppendEntries(first).status());
+
+  {  // the trigger: the log's next fsync fails
+    std::ofstream trigger(cluster.spec(kShanghai).DataDir() + "/log.fail-next-sync");
+  }
+  v1::AppendEntriesRequest second = EmployeeHistory(person, "UEBPI-310000", 2020, 12, 520'000);
+  second.mutable_entries()->erase(second.mutable_entries()->begin());  // no second enrolment
+  second.set_batch_id("fail-stop/2");
+  EXPECT_THAT(admin->AppendEntries(second),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("same batch id")));
+  v1::AppendEntriesRequest third = second;
+  third.set_batch_id("fail-stop/3");
+  EXPECT_THAT(admin->AppendEntries(third), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(admin->CheckHealth(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cluster.Client(kShanghai, "")->CheckHealth(),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(HttpGet(cluster.spec(kShanghai).metrics_port, "/metrics"),
+              HasSubstr("pbl_log_appends_stopped 1"));
+  EXPECT_THAT(cluster.process(kShanghai).LogTail(200), HasSubstr("event=log_appends_stopped"));
+  EXPECT_OK(admin->GetHistory(person).status());  // reads go on
+
+  ASSERT_OK(cluster.process(kShanghai).Restart());
+  auto again = cluster.Admin(kShanghai);
+  EXPECT_OK(again->CheckHealth());
+  EXPECT_THAT(HttpGet(cluster.spec(kShanghai).metrics_port, "/metrics"),
+              HasSubstr("pbl_log_appends_stopped 0"));
+  // The failed fsync's write reached the disk when the node stopped: it is in the log.
+  ASSERT_OK_AND_ASSIGN(const v1::AppendEntriesResponse resent, again->AppendEntries(second));
+  EXPECT_TRUE(resent.replayed());
+  ASSERT_OK_AND_ASSIGN(const v1::AppendEntriesResponse resent_twice, again->AppendEntries(second));
+  EXPECT_TRUE(resent_twice.replayed());
+  EXPECT_EQ(resent_twice.first_index(), resent.first_index());
+  ASSERT_OK_AND_ASSIGN(const v1::GetHistoryResponse history, again->GetHistory(person));
+  EXPECT_EQ(history.entries_size(), 1 + 12 + 12) << "every row once";
+}
+
 TEST_F(NodeLifecycleTest, SigtermLetsInFlightAppendsFinishAndLeavesAVerifiableLog) {
   Cluster& cluster = StartOwnCluster();
   if (HasFatalFailure()) return;

@@ -18,8 +18,9 @@ absl::Status OptionalInt32(const TableReader& table, std::string_view key, int32
 
 absl::StatusOr<FaultPlanSpec> ReadPlan(const toml::table& document, std::string_view file) {
   const TableReader top(file, &document, 1, "");
-  PBL_RETURN_IF_ERROR(top.CheckKeys({"fault_seed", "drop_request_percent", "drop_response_percent",
-                                     "duplicate_percent", "delay_ms_max", "tamper_package"}));
+  PBL_RETURN_IF_ERROR(
+      top.CheckKeys({"fault_seed", "drop_request_percent", "drop_response_percent",
+                     "duplicate_percent", "delay_ms_max", "tamper_package", "storage_faults"}));
   FaultPlanSpec plan;
   PBL_ASSIGN_OR_RETURN(const int64_t seed,
                        top.Int("fault_seed", 0, std::numeric_limits<int64_t>::max()));
@@ -37,6 +38,9 @@ absl::StatusOr<FaultPlanSpec> ReadPlan(const toml::table& document, std::string_
       return top.Error("tamper_package",
                        "must be \"signature\", \"proof\", \"drop-entry\" or \"withhold\"");
     }
+  }
+  if (top.Has("storage_faults")) {
+    PBL_ASSIGN_OR_RETURN(plan.storage_faults, top.Bool("storage_faults"));
   }
   return plan;
 }

@@ -12,6 +12,8 @@
 //   delay_ms_max = 50             # 0 .. 10000: each call first waits 0..delay_ms_max ms
 //   tamper_package = "proof"      # "signature", "proof", "drop-entry" or "withhold" (the
 //                                 # package is never sent); absent: honest
+//   storage_faults = true         # the log's storage fails its next fsync once the file
+//                                 # <data_dir>/log.fail-next-sync appears (and removes it)
 #ifndef PBL_TESTS_TESTING_FAULT_PLAN_H_
 #define PBL_TESTS_TESTING_FAULT_PLAN_H_
 
@@ -27,6 +29,8 @@ namespace pbl::testing {
 
 inline constexpr int32_t kFaultPercentMax = 100;
 inline constexpr int32_t kFaultDelayMsMax = 10'000;
+// With storage_faults: the file <log dir> + this, once it exists, fails the log's next fsync.
+inline constexpr std::string_view kFailNextSyncSuffix = ".fail-next-sync";
 
 struct FaultPlanSpec {
   uint64_t seed = 0;  // TOML integers are signed: at most INT64_MAX
@@ -34,7 +38,8 @@ struct FaultPlanSpec {
   int32_t drop_response_percent = 0;
   int32_t duplicate_percent = 0;
   int32_t delay_ms_max = 0;
-  std::string tamper_package;  // "signature", "proof", "drop-entry", "withhold"; empty: honest
+  std::string tamper_package;   // "signature", "proof", "drop-entry", "withhold"; empty: honest
+  bool storage_faults = false;  // the fail-next-sync file (kFailNextSyncSuffix) is watched
 };
 
 // True for the ways a dishonest source tampers with its packages (and for "": honest).
@@ -59,6 +64,7 @@ inline absl::StatusOr<std::string> FormatFaultPlan(const FaultPlanSpec& plan) {
   out += "duplicate_percent = " + std::to_string(plan.duplicate_percent) + "\n";
   out += "delay_ms_max = " + std::to_string(plan.delay_ms_max) + "\n";
   if (!plan.tamper_package.empty()) out += "tamper_package = \"" + plan.tamper_package + "\"\n";
+  if (plan.storage_faults) out += "storage_faults = true\n";
   return out;
 }
 

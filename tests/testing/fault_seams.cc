@@ -1,13 +1,39 @@
 #include "tests/testing/fault_seams.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "crypto/base/strings.h"
 #include "rpc/log.h"
 #include "tests/testing/faulty_peer_channel.h"
+#include "tests/testing/faulty_storage.h"
 
 namespace pbl::testing {
+
+namespace {
+
+// The log's storage, failing its next fsync once the test creates the trigger file (removed
+// then, so that one fsync fails): what the ledger's fail-stop must survive (specs/ledger.md).
+class TriggeredStorage final : public FaultyStorage {
+ public:
+  TriggeredStorage(std::string trigger, std::unique_ptr<ledger::Storage> base)
+      : FaultyStorage(std::move(base)), trigger_(std::move(trigger)) {}
+
+  absl::Status Sync() override {
+    std::error_code ec;
+    if (std::filesystem::remove(trigger_, ec)) {
+      rpc::LogWarning("storage_sync_failed_by_plan", StrCat("trigger=", trigger_));
+      FailNextSync(absl::DataLossError("fault plan: fsync failed"));
+    }
+    return FaultyStorage::Sync();
+  }
+
+ private:
+  const std::string trigger_;
+};
+
+}  // namespace
 
 rpc::NodeSeams FaultSeams(const FaultPlanSpec& plan) {
   rpc::NodeSeams seams;
@@ -29,6 +55,14 @@ rpc::NodeSeams FaultSeams(const FaultPlanSpec& plan) {
         return absl::UnavailableError("fault plan: the source withholds its package");
       }
       return TamperPackage(how, std::move(package), sign);
+    };
+  }
+  if (plan.storage_faults) {
+    seams.wrap_storage =
+        [](const std::string& path,
+           std::unique_ptr<ledger::Storage> storage) -> std::unique_ptr<ledger::Storage> {
+      return std::make_unique<TriggeredStorage>(path + std::string(kFailNextSyncSuffix),
+                                                std::move(storage));
     };
   }
   return seams;

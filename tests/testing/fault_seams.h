@@ -15,7 +15,8 @@ namespace pbl::testing {
 
 // wrap_peer_channel: the plan's channel faults, seeded with plan.seed ^ hash(peer id) (one stream
 // per peer, still replayable). send_package, when plan.tamper_package is set: UNAVAILABLE for
-// "withhold" (the package never leaves), else TamperPackage.
+// "withhold" (the package never leaves), else TamperPackage. wrap_storage, when
+// plan.storage_faults is set: the log's next fsync fails once <log dir>.fail-next-sync exists.
 rpc::NodeSeams FaultSeams(const FaultPlanSpec& plan);
 
 // The package a dishonest source sends: "signature" signs it and breaks the signature, "proof"

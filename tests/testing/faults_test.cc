@@ -18,15 +18,16 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 std::string Describe(const FaultPlanSpec& plan) {
-  const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max, tamper] = plan;
+  const auto& [seed, drop_request, drop_response, duplicate, delay_ms_max, tamper, storage] = plan;
   return "{seed=" + std::to_string(seed) + " drop_request=" + std::to_string(drop_request) +
          " drop_response=" + std::to_string(drop_response) +
          " duplicate=" + std::to_string(duplicate) +
-         " delay_ms_max=" + std::to_string(delay_ms_max) + " tamper=" + tamper + "}";
+         " delay_ms_max=" + std::to_string(delay_ms_max) + " tamper=" + tamper +
+         " storage_faults=" + (storage ? "true" : "false") + "}";
 }
 
 TEST(FaultPlanTest, FormattedPlanParsesBack) {
-  const FaultPlanSpec plan{42, 10, 20, 5, 50, "drop-entry"};
+  const FaultPlanSpec plan{42, 10, 20, 5, 50, "drop-entry", true};
   ASSERT_OK_AND_ASSIGN(const std::string text, FormatFaultPlan(plan));
   ASSERT_OK_AND_ASSIGN(const FaultPlanSpec got, ParseFaultPlan(text, "plan.toml"));
   EXPECT_EQ(Describe(got), Describe(plan));
@@ -68,7 +69,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Refusal{"delay_too_long", "fault_seed = 1\ndelay_ms_max = 10001\n",
                               "delay_ms_max"},
                       Refusal{"tamper_unknown", "fault_seed = 1\ntamper_package = \"receipt\"\n",
-                              "tamper_package"}),
+                              "tamper_package"},
+                      Refusal{"storage_faults_not_bool", "fault_seed = 1\nstorage_faults = 1\n",
+                              "storage_faults"}),
     [](const ::testing::TestParamInfo<Refusal>& param_info) { return param_info.param.name; });
 
 // A peer that counts the calls it gets and answers each.
