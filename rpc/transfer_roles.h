@@ -12,7 +12,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crypto/checkpoint.h"
@@ -74,9 +77,13 @@ class TransferRecords {
                                                   const v1::SignedMessage* package = nullptr,
                                                   const AfterAppend& after = nullptr);
 
-  // Counts the open (not terminal) source records by destination: once at start, from the store;
-  // every save keeps the count (Put).
-  void CountOpen(const v1::TransferRecord& record);
+  // Counts the open (not terminal) source records by destination, and notes the records the
+  // worker must drive (not terminal, not logged, or a void to tell): once at start, from the
+  // store; every save keeps both (Put).
+  void TrackStored(const v1::TransferRecord& record);
+  // The records the worker must drive, by transfer id and role, as of now.
+  using DriveKey = std::pair<std::string, v1::TransferRole>;
+  std::vector<DriveKey> ToDrive() const;
   // How many transfers `destination` has open here as this node's source.
   int64_t OpenAsSourceFor(std::string_view destination) const;
 
@@ -96,8 +103,12 @@ class TransferRecords {
   Peers* peers_;
   PeerChannel* local_;
   std::unique_ptr<std::array<std::mutex, 256>> person_locks_;
+  // Adds the record to to_drive_ or removes it; open_mu_ held.
+  void TrackLocked(const v1::TransferRecord& record);
+
   mutable std::mutex open_mu_;
   std::map<std::string, int64_t, std::less<>> open_as_source_;  // by destination; open_mu_
+  std::set<DriveKey> to_drive_;                                 // open_mu_
 };
 
 // The source's side: Prepare (initiate and package), Commit (check the receipt and record

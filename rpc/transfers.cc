@@ -163,19 +163,45 @@ absl::Status TransferRecords::Put(HeldRecord& held, bool sync, const v1::SignedM
   const bool was_open = held.exists() && !IsTerminal(held.stored);
   held.stored = held.state();
   const bool open = !IsTerminal(held.stored);
+  std::lock_guard lock(open_mu_);
   if (held.record.status().role() == v1::TRANSFER_ROLE_SOURCE && was_open != open) {
-    std::lock_guard lock(open_mu_);
     open_as_source_[held.record.status().terms().destination_node_id()] += open ? 1 : -1;
   }
+  TrackLocked(held.record);
   return absl::OkStatus();
 }
 
-void TransferRecords::CountOpen(const v1::TransferRecord& record) {
+namespace {
+
+// Whether the worker has anything to do for the record: a step to take, to finish from the log,
+// or a void to tell the source.
+bool NeedsDriving(const v1::TransferRecord& r) {
+  return !IsTerminal(r.status().state()) || !r.logged() || r.abort_pending();
+}
+
+}  // namespace
+
+void TransferRecords::TrackLocked(const v1::TransferRecord& r) {
+  DriveKey key{r.status().terms().transfer_id(), r.status().role()};
+  if (NeedsDriving(r)) {
+    to_drive_.insert(std::move(key));
+  } else {
+    to_drive_.erase(key);
+  }
+}
+
+void TransferRecords::TrackStored(const v1::TransferRecord& record) {
+  std::lock_guard lock(open_mu_);
+  TrackLocked(record);
   if (record.status().role() != v1::TRANSFER_ROLE_SOURCE || IsTerminal(record.status().state())) {
     return;
   }
-  std::lock_guard lock(open_mu_);
   ++open_as_source_[record.status().terms().destination_node_id()];
+}
+
+std::vector<TransferRecords::DriveKey> TransferRecords::ToDrive() const {
+  std::lock_guard lock(open_mu_);
+  return {to_drive_.begin(), to_drive_.end()};
 }
 
 int64_t TransferRecords::OpenAsSourceFor(std::string_view destination) const {
@@ -324,18 +350,13 @@ absl::Status TransferManager::ResolveWithBackoff(const std::string& transfer_id)
 }
 
 void TransferManager::DriveAll() {
-  std::vector<v1::TransferRecord> open;
-  records_->node()
-      .transfers
-      ->ForEach([&](const v1::TransferRecord& r) {
-        if (!IsTerminal(r.status().state()) || !r.logged() || r.abort_pending()) {
-          open.push_back(r);
-        }
-        return true;
-      })
-      .IgnoreError();
+  // Only the records with something left to do, as the store's writes keep them: a finished
+  // transfer is never read again.
   const int64_t grace_ms = 2'000;
-  for (const v1::TransferRecord& r : open) {
+  for (const TransferRecords::DriveKey& key : records_->ToDrive()) {
+    const absl::StatusOr<v1::TransferRecord> loaded = records_->Load(key.first, key.second);
+    if (!loaded.ok()) continue;
+    const v1::TransferRecord& r = *loaded;
     absl::Status s;
     if (!r.logged()) {
       s = RecoverRecord(r);

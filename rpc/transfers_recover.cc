@@ -32,7 +32,7 @@ const ledger::HistoryEntry* LastTransferEntry(const ledger::History& history, st
 absl::Status TransferManager::Recover() {
   std::vector<v1::TransferRecord> unfinished;
   PBL_RETURN_IF_ERROR(records_->node().transfers->ForEach([&](const v1::TransferRecord& r) {
-    records_->CountOpen(r);
+    records_->TrackStored(r);
     if (!r.logged()) unfinished.push_back(r);
     return true;
   }));
