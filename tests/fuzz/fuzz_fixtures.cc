@@ -175,6 +175,26 @@ void Credit(FuzzWorld* w) {
       rpc::SignMessage(DestinationNode().key(), rpc::kReceiptContext, receipt.SerializeAsString());
 }
 
+// The same transfer voided at the destination instead, in a log of its own: transfer_requested,
+// then transfer_voided, and the signed void proved against the head.
+void Void(FuzzWorld* w) {
+  v1::TransferStatus s = DestinationStatus();
+  AppendEntry(&w->void_log,
+              Contribution(OtherPersonId(42), kDestinationScheme, "2024-05", 800'000));
+  AppendEntry(&w->void_log, rpc::RequestedEntry(s));
+  s.set_reason("package refused: the source's figures differ");
+  const int64_t voided = AppendEntry(&w->void_log, rpc::VoidedEntry(s, /*at_source=*/false));
+  AppendEntry(&w->void_log,
+              Contribution(OtherPersonId(43), kDestinationScheme, "2024-06", 800'000));
+  v1::TransferVoid v;
+  v.set_transfer_id(s.terms().transfer_id());
+  v.set_destination_node_id(s.terms().destination_node_id());
+  v.set_checkpoint(w->void_log.SignedCheckpoint());
+  *v.mutable_transfer_voided() = w->void_log.Prove(voided);
+  w->signed_void =
+      rpc::SignMessage(DestinationNode().key(), rpc::kVoidContext, v.SerializeAsString());
+}
+
 // The source ends the transfer (transfer_out), and later the person asks for a statement; a
 // witness cosigns the checkpoint it is proved against.
 void Statements(FuzzWorld* w) {
@@ -294,6 +314,7 @@ const FuzzWorld& World() {
     Initiate(w);
     Credit(w);
     Statements(w);
+    Void(w);
     return w;
   }();
   return *world;

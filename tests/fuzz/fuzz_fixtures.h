@@ -90,8 +90,12 @@ struct FuzzWorld {
   std::vector<int64_t> person_indexes;  // the person's entries in the source log
   v1::SignedMessage package;            // the source's, as MakePackage signs it
   v1::SignedMessage receipt;            // the destination's, as MakeReceipt signs it
-  v1::Statement statement;              // the person's statement from the source
-  v1::Statement cosigned_statement;     // the same with the witness's cosignature
+  // Another run of the same transfer that the destination voided instead: its log, and the
+  // signed void it sends the source (as MakeVoid signs it).
+  FuzzLog void_log{&DestinationNode()};
+  v1::SignedMessage signed_void;
+  v1::Statement statement;           // the person's statement from the source
+  v1::Statement cosigned_statement;  // the same with the witness's cosignature
 };
 const FuzzWorld& World();
 

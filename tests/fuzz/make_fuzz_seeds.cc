@@ -111,7 +111,7 @@ void StatementSeeds(std::vector<Seed>* seeds) {
   seeds->push_back({"statement_fuzzer", "crlf-header", ReplaceFirst(valid, "v1\n", "v1\r\n")});
 }
 
-// The transfer's real package and receipt in every mode of transfer_package_fuzzer, and
+// The transfer's real package, receipt and void in every mode of transfer_package_fuzzer, and
 // messages with one defect each.
 void TransferSeeds(std::vector<Seed>* seeds) {
   const FuzzWorld& w = World();
@@ -125,6 +125,8 @@ void TransferSeeds(std::vector<Seed>* seeds) {
         mode == 0 ? w.package.SerializeAsString() : w.package.body());
     add("valid-receipt" + suffix, static_cast<uint8_t>(mode << 1 | 1),
         mode == 0 ? w.receipt.SerializeAsString() : w.receipt.body());
+    add("valid-void" + suffix, static_cast<uint8_t>(8 | mode << 1),
+        mode == 0 ? w.signed_void.SerializeAsString() : w.signed_void.body());
   }
   v1::SignedMessage bad = w.package;
   bad.mutable_signature()->at(0) ^= 1;
@@ -176,6 +178,21 @@ void TransferSeeds(std::vector<Seed>* seeds) {
   v1::TransferReceipt wrong_proof = r;
   wrong_proof.mutable_transfer_in()->mutable_inclusion_proof(0)->at(3) ^= 4;
   add("receipt-wrong-proof-mode2", 5, wrong_proof.SerializeAsString());
+  v1::TransferVoid v;
+  PBL_FUZZ_CHECK(v.ParseFromString(w.signed_void.body()), "the world's void parses");
+  // A void of another transfer's entry, and one whose entry is a transfer_in.
+  v1::TransferVoid other_void = v;
+  v1::Entry voided;
+  PBL_FUZZ_CHECK(voided.ParseFromString(v.transfer_voided().entry()), "the void's entry parses");
+  voided.mutable_transfer_voided()->set_transfer_id("t-fuzz-2");
+  other_void.mutable_transfer_voided()->set_entry(voided.SerializeAsString());
+  add("void-other-transfer-mode3", 14, other_void.SerializeAsString());
+  v1::TransferVoid credited = v;
+  credited.mutable_transfer_voided()->set_entry(r.transfer_in().entry());
+  add("void-of-a-credit-mode3", 14, credited.SerializeAsString());
+  v1::TransferVoid unproved = v;
+  unproved.mutable_transfer_voided()->mutable_inclusion_proof(0)->at(1) ^= 2;
+  add("void-wrong-proof-mode2", 12, unproved.SerializeAsString());
 }
 
 std::string VerifierKeyOf(const FuzzNode& node) { return node.signer().VerifierKey(); }

@@ -1,9 +1,11 @@
 // libFuzzer target for what the two sides of a transfer check of each other's signed messages
 // (rpc/package_check.h): the destination's CheckTransferPackage and the source's
-// CheckTransferReceipt, with the fixed nodes and transfer of tests/fuzz/fuzz_fixtures.h.
+// CheckTransferReceipt and CheckTransferVoid, with the fixed nodes and transfer of
+// tests/fuzz/fuzz_fixtures.h.
 //
 // The first byte of an input says what the rest is and how much the harness does for it, so
-// that the fuzzer gets past the signatures it cannot forge (bit 0: a receipt, else a package):
+// that the fuzzer gets past the signatures it cannot forge (bit 3: a void; else bit 0: a
+// receipt, else a package):
 //   mode 0 (byte 0/1): a serialized SignedMessage, checked as it is;
 //   mode 1 (byte 2/3): a message body, which the harness signs with the sender's node key (a
 //                      sender that signs anything: a buggy or dishonest node);
@@ -12,7 +14,7 @@
 //   mode 3 (byte 6/7): a body whose entries the harness puts in a fresh log of the node, with
 //                      their real inclusion proofs and the log's signed checkpoint, so that the
 //                      fuzzer reaches what the entries say.
-// make_fuzz_seeds writes the real package and receipt of the fixture in every mode.
+// make_fuzz_seeds writes the real package, receipt and void of the fixture in every mode.
 //
 // The properties checked, besides "never crash":
 //  - errors carry only the documented codes (INVALID_ARGUMENT, DATA_LOSS, UNAUTHENTICATED; and
@@ -307,6 +309,78 @@ void FuzzReceipt(Mode mode, std::string_view payload) {
                  "the destination's checkpoint");
 }
 
+// --- voids ---
+
+bool VoidContentOk(const v1::TransferVoid& v, const v1::TransferStatus& s) {
+  v1::Entry e;
+  return v.transfer_id() == s.terms().transfer_id() &&
+         v.destination_node_id() == s.terms().destination_node_id() &&
+         e.ParseFromString(v.transfer_voided().entry()) && e.has_transfer_voided() &&
+         e.transfer_voided().transfer_id() == s.terms().transfer_id() &&
+         e.person_id() == s.terms().person_id() &&
+         e.scheme_id() == s.terms().destination_scheme_id();
+}
+
+void RebuildVoidLog(v1::TransferVoid* v) {
+  fuzz::FuzzLog log(&fuzz::DestinationNode());
+  while (v->transfer_voided().index() < kRebuildIndexMax &&
+         static_cast<uint64_t>(log.size()) < v->transfer_voided().index()) {
+    log.Append(Filler());
+  }
+  const int64_t index = log.Append(v->transfer_voided().entry());
+  if (v->transfer_voided().index() % 2 == 1) log.Append(Filler());
+  v->set_checkpoint(log.SignedCheckpoint());
+  *v->mutable_transfer_voided() = log.Prove(index);
+}
+
+// What a source releases an account on: it must be this transfer's transfer_voided, proved in
+// the destination's own signed log.
+void FuzzVoid(Mode mode, std::string_view payload) {
+  const v1::TransferStatus s = fuzz::SourceStatus();
+  v1::SignedMessage message;
+  v1::TransferVoid body;
+  bool content_ok = false;
+  bool rebuilt = false;
+  if (mode == kAsIs) {
+    if (!message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+  } else if (mode == kSignBody ||
+             !body.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    message = SignMessage(fuzz::DestinationNode().key(), kVoidContext, std::string(payload));
+  } else {
+    if (mode == kResignCheckpoint) {
+      body.set_checkpoint(Resign(body.checkpoint(), fuzz::DestinationNode()));
+    }
+    if (mode == kRebuildLog) RebuildVoidLog(&body);
+    rebuilt = mode == kRebuildLog;
+    content_ok = VoidContentOk(body, s);
+    message = SignMessage(fuzz::DestinationNode().key(), kVoidContext, body.SerializeAsString());
+  }
+  absl::StatusOr<CheckedVoid> checked = CheckTransferVoid(
+      s, fuzz::DestinationNode().key().public_key(), fuzz::DestinationNode().verifier(), message);
+  if (rebuilt) {
+    PBL_FUZZ_CHECK(checked.ok() == content_ok, "with real proofs, exactly the valid content");
+  }
+  if (!checked.ok()) {
+    const absl::StatusCode code = checked.status().code();
+    PBL_FUZZ_CHECK(code == absl::StatusCode::kInvalidArgument ||
+                       (!rebuilt && (code == absl::StatusCode::kDataLoss ||
+                                     code == absl::StatusCode::kUnauthenticated)),
+                   "CheckTransferVoid fails only with its documented codes");
+    return;
+  }
+  if (mode == kAsIs) {
+    PBL_FUZZ_CHECK(message.body() == fuzz::World().signed_void.body(), "only the genuine void");
+  }
+  const v1::Entry& e = checked->transfer_voided;
+  PBL_FUZZ_CHECK(checked->signed_void.transfer_id() == s.terms().transfer_id() &&
+                     e.transfer_voided().transfer_id() == s.terms().transfer_id() &&
+                     e.person_id() == s.terms().person_id() &&
+                     e.scheme_id() == s.terms().destination_scheme_id(),
+                 "an accepted void is this transfer's transfer_voided at the destination");
+  PBL_FUZZ_CHECK(checked->checkpoint.origin == fuzz::DestinationNode().origin(),
+                 "the destination's checkpoint");
+}
+
 }  // namespace
 }  // namespace pbl::rpc
 
@@ -314,7 +388,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const auto mode = static_cast<pbl::rpc::Mode>((data[0] >> 1) & 3);
   const std::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if ((data[0] & 1) == 0) {
+  if ((data[0] & 8) != 0) {
+    pbl::rpc::FuzzVoid(mode, payload);
+  } else if ((data[0] & 1) == 0) {
     pbl::rpc::FuzzPackage(mode, payload);
   } else {
     pbl::rpc::FuzzReceipt(mode, payload);
