@@ -138,8 +138,11 @@ absl::StatusOr<std::unique_ptr<crypto::NoteVerifier>> ReadVerifier(const std::st
   return crypto::NewNoteVerifier(vkey);
 }
 
-double Rate(int64_t entries, double seconds) {
-  return seconds > 0 ? static_cast<double>(entries) / seconds : 0;
+// Seconds, for reports (the verifier counts whole microseconds).
+double Seconds(int64_t elapsed_us) { return static_cast<double>(elapsed_us) / 1e6; }
+
+double Rate(int64_t entries, int64_t elapsed_us) {
+  return elapsed_us > 0 ? static_cast<double>(entries) / Seconds(elapsed_us) : 0;
 }
 
 // --- Reports ----------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
                      const std::optional<RememberedLog>& remembered, const std::string& path,
                      std::ostream& out) {
   const verifier::LogScan& s = r.scan;
-  const double rate = Rate(s.entries, s.seconds);
+  const double rate = Rate(s.entries, s.elapsed_us);
   if (f.json) {
     json j = {{"ok", true},
               {"origin", s.checkpoint.origin},
@@ -220,7 +223,7 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
               {"root_hex", crypto::HexEncode(s.checkpoint.root)},
               {"verified_from", s.first_index},
               {"entries_checked", s.entries},
-              {"seconds", s.seconds},
+              {"seconds", Seconds(s.elapsed_us)},
               {"entries_per_second", static_cast<int64_t>(rate)},
               {"previous_size", nullptr},
               {"state_file", path},
@@ -230,7 +233,7 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
     return;
   }
   char timing[96];
-  std::snprintf(timing, sizeof(timing), "in %.2f s (%lld entries/s)", s.seconds,
+  std::snprintf(timing, sizeof(timing), "in %.2f s (%lld entries/s)", Seconds(s.elapsed_us),
                 static_cast<long long>(rate));
   out << "log verified: " << s.checkpoint.origin << "\n"
       << "  size      " << s.checkpoint.size << "\n"
@@ -413,12 +416,12 @@ void PrintTransfersReport(const std::vector<verifier::TransferNode>& nodes,
   json j_nodes = json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const TransferLogs::Log& log = logs.log(i);
-    j_nodes.push_back(
-        {{"name", log.name},
-         {"origin", log.checkpoint.origin},
-         {"size", log.checkpoint.size},
-         {"root_hex", crypto::HexEncode(log.checkpoint.root)},
-         {"entries_per_second", static_cast<int64_t>(Rate(nodes[i].entries, nodes[i].seconds))}});
+    j_nodes.push_back({{"name", log.name},
+                       {"origin", log.checkpoint.origin},
+                       {"size", log.checkpoint.size},
+                       {"root_hex", crypto::HexEncode(log.checkpoint.root)},
+                       {"entries_per_second",
+                        static_cast<int64_t>(Rate(nodes[i].entries, nodes[i].elapsed_us))}});
   }
   json findings = json::array();
   for (const AuditFinding& f : report.findings) findings.push_back(FindingJson(f));

@@ -185,7 +185,9 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
     return absl::OkStatus();
   });
   scan.entries = next - scan.first_index;
-  scan.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  scan.elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
   if (scan.finding) return scan;
   PBL_RETURN_IF_ERROR(status);
   if (!ended) {

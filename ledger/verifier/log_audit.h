@@ -49,7 +49,7 @@ struct LogScan {
   crypto::Checkpoint checkpoint;
   int64_t first_index = 0;  // where the scan started
   int64_t entries = 0;      // entries read
-  double seconds = 0;
+  int64_t elapsed_us = 0;   // spent reading, in microseconds
   std::optional<crypto::Hash> root_at_watch;
   std::optional<AuditFinding> finding;  // the first problem; the scan stopped there
 };

@@ -95,7 +95,7 @@ absl::Status ScanNode(TransferNode& node, size_t n, bool first, const ProgressFa
   }
   PBL_ASSIGN_OR_RETURN(LogScan scan, ScanLog(*node.source, *node.verifier, &log.tree, options));
   node.entries += scan.entries;
-  node.seconds += scan.seconds;
+  node.elapsed_us += scan.elapsed_us;
   if (scan.finding) {
     findings->push_back(*std::move(scan.finding));
     return absl::OkStatus();

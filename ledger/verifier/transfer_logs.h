@@ -79,7 +79,7 @@ struct TransferNode {
   const crypto::NoteVerifier* verifier = nullptr;
   const RememberedLog* remembered = nullptr;  // the last audit's checkpoint, or null
   int64_t entries = 0;                        // read over both passes
-  double seconds = 0;                         // spent reading
+  int64_t elapsed_us = 0;                     // spent reading, in microseconds
 };
 
 // The progress callback of node `node`'s first pass, made as that pass starts and dropped when
