@@ -17,6 +17,16 @@ namespace pbl::cli {
 
 namespace {
 
+// One transfer as `transfer start`, `status` and `cancel` print it.
+int PrintTransfer(const v1::TransferStatus& status, bool json, std::ostream& out) {
+  if (json) {
+    out << TransferStatusJson(status).dump(2) << "\n";
+  } else {
+    PrintTransferStatus(status, ledger::DefaultRules(), out);
+  }
+  return kExitOk;
+}
+
 struct TransferStartFlags {
   ConnectionFlags connection;
   std::string transfer_id;
@@ -44,12 +54,7 @@ int RunTransferStart(const TransferStartFlags& f, std::ostream& out, std::ostrea
   request.set_wait(!f.no_wait);
   absl::StatusOr<v1::TransferStatus> status = (*client)->StartTransfer(request);
   if (!status.ok()) return FailCall(err, "transfer start", status.status());
-  if (f.json) {
-    out << TransferStatusJson(*status).dump(2) << "\n";
-  } else {
-    PrintTransferStatus(*status, ledger::DefaultRules(), out);
-  }
-  return kExitOk;
+  return PrintTransfer(*status, f.json, out);
 }
 
 struct TransferStatusFlags {
@@ -63,12 +68,7 @@ int RunTransferStatus(const TransferStatusFlags& f, std::ostream& out, std::ostr
   if (!client.ok()) return FailCall(err, "connect", client.status());
   absl::StatusOr<v1::TransferStatus> status = (*client)->GetTransfer(f.transfer_id);
   if (!status.ok()) return FailCall(err, "transfer status", status.status());
-  if (f.json) {
-    out << TransferStatusJson(*status).dump(2) << "\n";
-  } else {
-    PrintTransferStatus(*status, ledger::DefaultRules(), out);
-  }
-  return kExitOk;
+  return PrintTransfer(*status, f.json, out);
 }
 
 struct TransferCancelFlags {
@@ -83,12 +83,7 @@ int RunTransferCancel(const TransferCancelFlags& f, std::ostream& out, std::ostr
   if (!client.ok()) return FailCall(err, "connect", client.status());
   absl::StatusOr<v1::TransferStatus> status = (*client)->CancelTransfer(f.transfer_id, f.reason);
   if (!status.ok()) return FailCall(err, "transfer cancel", status.status());
-  if (f.json) {
-    out << TransferStatusJson(*status).dump(2) << "\n";
-  } else {
-    PrintTransferStatus(*status, ledger::DefaultRules(), out);
-  }
-  return kExitOk;
+  return PrintTransfer(*status, f.json, out);
 }
 
 struct TransferListFlags {

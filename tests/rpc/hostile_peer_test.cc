@@ -288,6 +288,26 @@ TEST_F(HostilePeerTest, ATokenIssuedInTheFutureOrLivingPastTheNodesLimitIsRefuse
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A Prepare as Anhui for one of Shanghai's workers, with the deadline `deadline_ms` from now.
+absl::StatusOr<v1::PrepareResponse> PrepareAsAnhui(rpc::PeerChannel& anhui,
+                                                   const std::string& person, const std::string& id,
+                                                   int64_t deadline_ms) {
+  v1::PrepareRequest request;
+  v1::TransferTerms* t = request.mutable_terms();
+  t->set_transfer_id(id);
+  t->set_person_id(person);
+  t->set_source_node_id("shanghai");
+  t->set_source_scheme_id("UEBPI-310000");
+  t->set_destination_node_id("anhui");
+  t->set_destination_scheme_id("UEBPI-340000");
+  t->set_date("2023-03-15");
+  t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          deadline_ms);
+  return anhui.Prepare(request);
+}
+
 // Reproduction 2 (the rest): each open transfer holds an account pending at the source, so one
 // peer may have only so many open there at once (open_transfers_per_peer_max, 2 here).
 TEST_F(HostilePeerTest, APeerMayHoldOnlySoManyAccountsPendingAtOnce) {
@@ -295,20 +315,7 @@ TEST_F(HostilePeerTest, APeerMayHoldOnlySoManyAccountsPendingAtOnce) {
     self->limits.open_transfers_per_peer_max = 2;
   }));
   const auto prepare = [&](const std::string& person, const std::string& id) {
-    v1::PrepareRequest request;
-    v1::TransferTerms* t = request.mutable_terms();
-    t->set_transfer_id(id);
-    t->set_person_id(person);
-    t->set_source_node_id("shanghai");
-    t->set_source_scheme_id("UEBPI-310000");
-    t->set_destination_node_id("anhui");
-    t->set_destination_scheme_id("UEBPI-340000");
-    t->set_date("2023-03-15");
-    t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count() +
-                            3'600'000);
-    return PeerAs(kShanghai, "anhui")->Prepare(request);
+    return PrepareAsAnhui(*PeerAs(kShanghai, "anhui"), person, id, 3'600'000);
   };
   const std::string a = ShanghaiWorker(7109);
   const std::string b = ShanghaiWorker(7110);
@@ -334,26 +341,6 @@ TEST_F(HostilePeerTest, APeerMayHoldOnlySoManyAccountsPendingAtOnce) {
   }));
   EXPECT_OK(prepare(c, "t-cap-c").status());
   ASSERT_OK(cluster_->Reconfigure(kShanghai, {}));
-}
-
-// A Prepare as Anhui for one of Shanghai's workers, with the deadline `deadline_ms` from now.
-absl::StatusOr<v1::PrepareResponse> PrepareAsAnhui(rpc::PeerChannel& anhui,
-                                                   const std::string& person, const std::string& id,
-                                                   int64_t deadline_ms) {
-  v1::PrepareRequest request;
-  v1::TransferTerms* t = request.mutable_terms();
-  t->set_transfer_id(id);
-  t->set_person_id(person);
-  t->set_source_node_id("shanghai");
-  t->set_source_scheme_id("UEBPI-310000");
-  t->set_destination_node_id("anhui");
-  t->set_destination_scheme_id("UEBPI-340000");
-  t->set_date("2023-03-15");
-  t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count() +
-                          deadline_ms);
-  return anhui.Prepare(request);
 }
 
 // Reproduction 3: Prepare, then Abort, and the source released the account while the peer kept
