@@ -21,6 +21,7 @@
 #include "rpc/peers.h"
 #include "rpc/services.h"
 #include "rpc/tls.h"
+#include "rpc/transfer_lanes.h"
 #include "rpc/transfer_store.h"
 #include "rpc/transfers.h"
 #include "rpc/worker_token.h"
@@ -30,7 +31,6 @@ namespace pbl::rpc {
 namespace {
 
 constexpr int64_t kPeerCallTimeoutMs = 10'000;
-constexpr int64_t kWorkerTickMs = 250;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -150,6 +150,12 @@ absl::Status Node::State::ConnectPeers() {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(config.max_message_bytes);
     args.SetMaxSendMessageSize(config.max_message_bytes);
+    // A peer that comes back is reached again within the transfer worker's longest pause
+    // (rpc/transfer_lanes.h), not after gRPC's default of up to two minutes. (Not
+    // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: gRPC takes it as the connect timeout, and a TLS
+    // handshake across provinces may take longer than a pause.)
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, int{TransferLanes::kPauseFirstMs});
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, int{TransferLanes::kPauseMaxMs});
     peer.channel = MakeGrpcPeerChannel(grpc::CreateCustomChannel(p.address, credentials, args),
                                        kPeerCallTimeoutMs);
     if (seams.wrap_peer_channel) {
@@ -288,7 +294,7 @@ absl::Status Node::Start() {
   PBL_RETURN_IF_ERROR(s.StartWorkers());
   if (!s.config.metrics_listen.empty())
     PBL_RETURN_IF_ERROR(s.metrics->Serve(s.config.metrics_listen));
-  s.manager->StartWorker(kWorkerTickMs);
+  s.manager->StartWorker();
   LogInfo("serving", StrCat("address=", listen_address(),
                             " worker_address=", s.worker_server ? worker_address() : "none",
                             " log_size=", s.ledger->Head().size,

@@ -24,12 +24,26 @@
 #include "rpc/node_context.h"
 #include "rpc/package_check.h"
 #include "rpc/peers.h"
+#include "rpc/transfer_lanes.h"
 #include "rpc/transfer_state.h"
 
 namespace pbl::rpc {
 
 // A transfer record held under its person's lock, with the state it was stored in, so that a
 // save can check the change (TransferRecords). Move-only: the lock goes with it.
+// When the worker should next drive `record`, now being `now_ms`; nullopt when it needs nothing
+// (terminal, logged, no void to tell). An open source record waits for its deadline (and a
+// grace for clocks) and is then resolved; anything else is due `retry_after_ms` from now, a
+// net under the caller that is driving it already (or due at once after a restart).
+inline constexpr int64_t kResolveGraceMs = 2'000;
+// How long after a save the worker looks again at a record still open, in case whoever was
+// driving it (an administrator's call, a peer's) stopped halfway.
+inline constexpr int64_t kDriveNetMs = 1'000;
+std::optional<int64_t> DueOf(const v1::TransferRecord& record, int64_t now_ms,
+                             int64_t retry_after_ms);
+// The node at the other end of the record's transfer, whose lane drives it.
+const std::string& PeerOf(const v1::TransferRecord& record);
+
 struct HeldRecord {
   v1::TransferRecord record;
   v1::TransferState stored = v1::TRANSFER_STATE_UNSPECIFIED;  // UNSPECIFIED: not stored yet
@@ -47,8 +61,9 @@ class TransferRecords {
   // What a step does between its entry's append and the record's second save.
   using AfterAppend = std::function<absl::Status(const ledger::AppendResult&, v1::TransferRecord&)>;
 
-  // `local` answers this node's own calls (a transfer between two of its schemes).
-  TransferRecords(NodeContext node, Peers* peers, PeerChannel* local);
+  // `local` answers this node's own calls (a transfer between two of its schemes); every save
+  // of a record the worker must drive schedules it in `lanes`, which must outlive this.
+  TransferRecords(NodeContext node, Peers* peers, PeerChannel* local, TransferLanes* lanes);
 
   const NodeContext& node() const { return node_; }
   int64_t now_ms() const { return node_.now_ms(); }
@@ -77,13 +92,9 @@ class TransferRecords {
                                                   const v1::SignedMessage* package = nullptr,
                                                   const AfterAppend& after = nullptr);
 
-  // Counts the open (not terminal) source records by destination, and notes the records the
-  // worker must drive (not terminal, not logged, or a void to tell): once at start, from the
-  // store; every save keeps both (Put).
+  // Counts the open (not terminal) source records by destination, and schedules the records
+  // the worker must drive (DueOf): once at start, from the store; every save keeps both (Put).
   void TrackStored(const v1::TransferRecord& record);
-  // The records the worker must drive, by transfer id and role, as of now.
-  using DriveKey = std::pair<std::string, v1::TransferRole>;
-  std::vector<DriveKey> ToDrive() const;
   // How many transfers `destination` has open here as this node's source.
   int64_t OpenAsSourceFor(std::string_view destination) const;
 
@@ -103,12 +114,12 @@ class TransferRecords {
   Peers* peers_;
   PeerChannel* local_;
   std::unique_ptr<std::array<std::mutex, 256>> person_locks_;
-  // Adds the record to to_drive_ or removes it; open_mu_ held.
-  void TrackLocked(const v1::TransferRecord& record);
+  TransferLanes* lanes_;
+  // Schedules the record in its peer's lane (DueOf, `retry_after_ms`) or forgets it.
+  void Track(const v1::TransferRecord& record, int64_t retry_after_ms);
 
   mutable std::mutex open_mu_;
   std::map<std::string, int64_t, std::less<>> open_as_source_;  // by destination; open_mu_
-  std::set<DriveKey> to_drive_;                                 // open_mu_
 };
 
 // The source's side: Prepare (initiate and package), Commit (check the receipt and record

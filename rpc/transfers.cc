@@ -73,11 +73,13 @@ v1::Entry VoidedEntry(const v1::TransferStatus& s, bool at_source) {
 
 // --- TransferRecords ---------------------------------------------------------------------------
 
-TransferRecords::TransferRecords(NodeContext node, Peers* peers, PeerChannel* local)
+TransferRecords::TransferRecords(NodeContext node, Peers* peers, PeerChannel* local,
+                                 TransferLanes* lanes)
     : node_(std::move(node)),
       peers_(peers),
       local_(local),
-      person_locks_(std::make_unique<std::array<std::mutex, 256>>()) {}
+      person_locks_(std::make_unique<std::array<std::mutex, 256>>()),
+      lanes_(lanes) {}
 
 std::mutex& TransferRecords::PersonLock(std::string_view person_id) {
   size_t h = 1469598103934665603ULL;
@@ -163,11 +165,11 @@ absl::Status TransferRecords::Put(HeldRecord& held, bool sync, const v1::SignedM
   const bool was_open = held.exists() && !IsTerminal(held.stored);
   held.stored = held.state();
   const bool open = !IsTerminal(held.stored);
-  std::lock_guard lock(open_mu_);
   if (held.record.status().role() == v1::TRANSFER_ROLE_SOURCE && was_open != open) {
+    std::lock_guard lock(open_mu_);
     open_as_source_[held.record.status().terms().destination_node_id()] += open ? 1 : -1;
   }
-  TrackLocked(held.record);
+  Track(held.record, kDriveNetMs);
   return absl::OkStatus();
 }
 
@@ -181,27 +183,36 @@ bool NeedsDriving(const v1::TransferRecord& r) {
 
 }  // namespace
 
-void TransferRecords::TrackLocked(const v1::TransferRecord& r) {
-  DriveKey key{r.status().terms().transfer_id(), r.status().role()};
-  if (NeedsDriving(r)) {
-    to_drive_.insert(std::move(key));
+std::optional<int64_t> DueOf(const v1::TransferRecord& r, int64_t now_ms, int64_t retry_after_ms) {
+  if (!NeedsDriving(r)) return std::nullopt;
+  if (r.logged() && r.status().role() == v1::TRANSFER_ROLE_SOURCE) {
+    return r.status().terms().deadline_unix_ms() + kResolveGraceMs;
+  }
+  return now_ms + retry_after_ms;
+}
+
+const std::string& PeerOf(const v1::TransferRecord& r) {
+  return r.status().role() == v1::TRANSFER_ROLE_SOURCE ? r.status().terms().destination_node_id()
+                                                       : r.status().terms().source_node_id();
+}
+
+void TransferRecords::Track(const v1::TransferRecord& r, int64_t retry_after_ms) {
+  if (lanes_ == nullptr) return;
+  TransferLanes::Key key{r.status().terms().transfer_id(), r.status().role()};
+  if (const std::optional<int64_t> due = DueOf(r, now_ms(), retry_after_ms)) {
+    lanes_->Schedule(PeerOf(r), key, *due);
   } else {
-    to_drive_.erase(key);
+    lanes_->Unschedule(PeerOf(r), key);
   }
 }
 
 void TransferRecords::TrackStored(const v1::TransferRecord& record) {
-  std::lock_guard lock(open_mu_);
-  TrackLocked(record);
+  Track(record, /*retry_after_ms=*/0);
   if (record.status().role() != v1::TRANSFER_ROLE_SOURCE || IsTerminal(record.status().state())) {
     return;
   }
-  ++open_as_source_[record.status().terms().destination_node_id()];
-}
-
-std::vector<TransferRecords::DriveKey> TransferRecords::ToDrive() const {
   std::lock_guard lock(open_mu_);
-  return {to_drive_.begin(), to_drive_.end()};
+  ++open_as_source_[record.status().terms().destination_node_id()];
 }
 
 int64_t TransferRecords::OpenAsSourceFor(std::string_view destination) const {
@@ -245,7 +256,11 @@ absl::StatusOr<ledger::AppendResult> TransferRecords::RecordStep(
 
 TransferManager::TransferManager(NodeContext node, std::map<std::string, Peer, std::less<>>* peers)
     : local_(std::make_unique<LocalChannel>(this, node.config->node_id)),
-      records_(std::make_unique<TransferRecords>(std::move(node), peers, local_.get())),
+      lanes_(std::make_unique<TransferLanes>(
+          [this] { return records_->now_ms(); },
+          [this](const TransferLanes::Key& key) { return DriveOne(key); })),
+      records_(
+          std::make_unique<TransferRecords>(std::move(node), peers, local_.get(), lanes_.get())),
       source_(std::make_unique<TransferSource>(records_.get())),
       destination_(std::make_unique<TransferDestination>(records_.get())) {}
 
@@ -306,71 +321,36 @@ absl::StatusOr<v1::ListTransfersResponse> TransferManager::List(
   return out;
 }
 
-void TransferManager::StartWorker(int64_t tick_ms) {
-  worker_ = std::thread([this, tick_ms] {
-    std::unique_lock<std::mutex> lock(worker_mu_);
-    while (!worker_stop_) {
-      lock.unlock();
-      DriveAll();
-      lock.lock();
-      worker_cv_.wait_for(lock, std::chrono::milliseconds(tick_ms),
-                          [this] { return worker_stop_; });
-    }
-  });
-}
+void TransferManager::StartWorker() { lanes_->Start(); }
 
-void TransferManager::StopWorker() {
-  {
-    std::lock_guard<std::mutex> lock(worker_mu_);
-    worker_stop_ = true;
+void TransferManager::StopWorker() { lanes_->Stop(); }
+
+size_t TransferManager::WorkWaiting() const { return lanes_->Waiting(); }
+
+TransferLanes::Outcome TransferManager::DriveOne(const TransferLanes::Key& key) {
+  const absl::StatusOr<v1::TransferRecord> loaded = records_->Load(key.first, key.second);
+  if (!loaded.ok()) {
+    // Gone, or a record that does not parse (quarantined, listed by `pbl transfer list`): nothing
+    // the worker can do. A store that cannot be read now is tried again.
+    if (loaded.status().code() == absl::StatusCode::kUnavailable) return {loaded.status(), 0};
+    return {absl::OkStatus(), std::nullopt};
   }
-  worker_cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
-}
-
-absl::Status TransferManager::ResolveWithBackoff(const std::string& transfer_id) {
+  const v1::TransferRecord& r = *loaded;
   const int64_t now = records_->now_ms();
-  {
-    std::lock_guard<std::mutex> lock(worker_mu_);
-    const auto it = resolve_retry_.find(transfer_id);
-    if (it != resolve_retry_.end() && now < it->second.next_ms) return absl::OkStatus();
+  const std::optional<int64_t> due = DueOf(r, now, 0);
+  if (!due) return {absl::OkStatus(), std::nullopt};
+  if (*due > now) return {absl::OkStatus(), due};  // a source record before its deadline
+  absl::Status s;
+  if (!r.logged()) {
+    s = RecoverRecord(r);
+  } else if (r.status().role() == v1::TRANSFER_ROLE_DESTINATION) {
+    s = destination_->Advance(key.first);
+  } else {
+    s = source_->Resolve(key.first);  // past its deadline
   }
-  const absl::Status s = source_->Resolve(transfer_id);
-  std::lock_guard<std::mutex> lock(worker_mu_);
-  if (s.ok()) {
-    resolve_retry_.erase(transfer_id);
-    return s;
-  }
-  // A destination that cannot be reached or does not answer with what releases the account:
-  // asked again after 1 s, then twice as long each time, at most every minute.
-  ResolveRetry& retry = resolve_retry_[transfer_id];
-  retry.delay_ms = std::clamp<int64_t>(retry.delay_ms * 2, 1'000, 60'000);
-  retry.next_ms = now + retry.delay_ms;
-  return s;
-}
-
-void TransferManager::DriveAll() {
-  // Only the records with something left to do, as the store's writes keep them: a finished
-  // transfer is never read again.
-  const int64_t grace_ms = 2'000;
-  for (const TransferRecords::DriveKey& key : records_->ToDrive()) {
-    const absl::StatusOr<v1::TransferRecord> loaded = records_->Load(key.first, key.second);
-    if (!loaded.ok()) continue;
-    const v1::TransferRecord& r = *loaded;
-    absl::Status s;
-    if (!r.logged()) {
-      s = RecoverRecord(r);
-    } else if (r.status().role() == v1::TRANSFER_ROLE_DESTINATION) {
-      s = destination_->Advance(r.status().terms().transfer_id());
-    } else if (records_->now_ms() > r.status().terms().deadline_unix_ms() + grace_ms) {
-      s = ResolveWithBackoff(r.status().terms().transfer_id());
-    }
-    {
-      std::lock_guard<std::mutex> lock(worker_mu_);
-      if (worker_stop_) return;
-    }
-    (void)s;
-  }
+  const absl::StatusOr<v1::TransferRecord> after = records_->Load(key.first, key.second);
+  if (!after.ok()) return {s, std::nullopt};
+  return {s, DueOf(*after, records_->now_ms(), kDriveNetMs)};
 }
 
 }  // namespace pbl::rpc

@@ -18,13 +18,10 @@
 #ifndef PBL_RPC_TRANSFERS_H_
 #define PBL_RPC_TRANSFERS_H_
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "crypto/ed25519.h"
@@ -35,6 +32,7 @@
 #include "rpc/config.h"
 #include "rpc/node_context.h"
 #include "rpc/peers.h"
+#include "rpc/transfer_lanes.h"
 
 namespace pbl::rpc {
 
@@ -63,9 +61,13 @@ class TransferManager {
 
   // Finishes every step a crash interrupted, from the log. Call before serving.
   absl::Status Recover();
-  // A background thread that drives unfinished transfers every `tick_ms`.
-  void StartWorker(int64_t tick_ms);
+  // The worker: a thread per peer that drives the unfinished transfers with that peer when
+  // they fall due (rpc/transfer_lanes.h). Before it starts, saves only schedule.
+  void StartWorker();
+  // Stops it, waiting for calls under way (at most the peer timeout).
   void StopWorker();
+  // Transfers waiting for the worker, over all peers.
+  size_t WorkWaiting() const;
 
   // Destination administrator. With wait_until_ms > now, returns once the transfer ended or then.
   absl::StatusOr<v1::TransferStatus> Start(const v1::StartTransferRequest& request,
@@ -89,33 +91,21 @@ class TransferManager {
   absl::StatusOr<v1::ResolveResponse> HandleResolve(const v1::ResolveRequest& request,
                                                     std::string_view caller);
 
-  // Drives every unfinished transfer once (what the worker does each tick).
-  void DriveAll();
-
  private:
   class LocalChannel;
 
   // Finishes from the log the step of a record written with logged = false (transfers_recover.cc).
   absl::Status RecoverRecord(const v1::TransferRecord& peek);
 
+  // One step of the worker for one record: finish it from the log, advance it (destination),
+  // or resolve it past its deadline (source); when it is due next.
+  TransferLanes::Outcome DriveOne(const TransferLanes::Key& key);
+
   std::unique_ptr<PeerChannel> local_;
+  std::unique_ptr<TransferLanes> lanes_;  // before records_, which schedules in it
   std::unique_ptr<TransferRecords> records_;
   std::unique_ptr<TransferSource> source_;
   std::unique_ptr<TransferDestination> destination_;
-
-  // Source::Resolve of a transfer past its deadline, unless it failed lately (backoff).
-  absl::Status ResolveWithBackoff(const std::string& transfer_id);
-
-  struct ResolveRetry {
-    int64_t next_ms = 0;
-    int64_t delay_ms = 0;
-  };
-
-  std::mutex worker_mu_;
-  std::condition_variable worker_cv_;
-  bool worker_stop_ = false;                                        // guarded by worker_mu_
-  std::map<std::string, ResolveRetry, std::less<>> resolve_retry_;  // guarded by worker_mu_
-  std::thread worker_;
 };
 
 }  // namespace pbl::rpc

@@ -538,10 +538,15 @@ TEST_F(HostilePeerTest, RandomPeerCallSequencesBreakNothingAndLockNothingPastPol
   const auto check = [&](const char* when) {
     ASSERT_OK_AND_ASSIGN(const v1::ListTransfersResponse list,
                          cluster_->Admin(kShanghai)->ListTransfers(v1::ListTransfersRequest()));
-    EXPECT_THAT(list.unreadable_records(), ::testing::IsEmpty()) << when;
+    // Only this test's transfers: the suite's other tests share the cluster (one garbles a
+    // record on purpose) when the binary runs them in one process.
+    const auto ours = [](std::string_view id) { return id.starts_with("t-fz-"); };
+    for (const std::string& name : list.unreadable_records()) {
+      EXPECT_FALSE(ours(name)) << when << ": " << name << " cannot be read";
+    }
     for (const v1::TransferStatus& t : list.transfers()) {
       const std::string name = StrCat(when, " ", t.terms().transfer_id());
-      if (t.role() != v1::TRANSFER_ROLE_SOURCE) continue;
+      if (t.role() != v1::TRANSFER_ROLE_SOURCE || !ours(t.terms().transfer_id())) continue;
       EXPECT_NE(t.state(), v1::TRANSFER_STATE_COMPLETED) << name << ": moved without a receipt";
       if (t.state() == v1::TRANSFER_STATE_VOIDED) {
         EXPECT_FALSE(t.package_sent()) << name << ": released without the destination's void";
