@@ -16,7 +16,7 @@ fi
 
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$top"
-targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer tlog_proof_fuzzer verifier_key_fuzzer
+targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer person_map_fuzzer tlog_proof_fuzzer verifier_key_fuzzer
          entry_fuzzer rules_fuzzer config_fuzzer transfer_package_fuzzer csv_import_fuzzer
          statement_fuzzer)
 
