@@ -1,14 +1,13 @@
 // `pbl transfer start|status|list|cancel` and `pbl token issue|revoke`: administrators' commands
 // that call a node.
-#include <sys/stat.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
 #include "cli/connection.h"
 #include "cli/exit_codes.h"
 #include "cli/figures_view.h"
+#include "crypto/base/private_file.h"
 #include "crypto/base/strings.h"
 #include "ledger/domain/rules.h"
 #include "rpc/worker_token.h"
@@ -148,12 +147,10 @@ int RunTokenIssue(const TokenFlags& f, std::ostream& out, std::ostream& err) {
       (*client)->IssueWorkerToken(f.person_id, f.ttl_s);
   if (!token.ok()) return FailCall(err, "token issue", token.status());
   if (!f.out_file.empty()) {
-    // A bearer token is a secret: the file is the worker's alone.
-    std::ofstream file(f.out_file, std::ios::trunc);
-    file << token->token() << "\n";
-    file.close();
-    if (!file || ::chmod(f.out_file.c_str(), 0600) != 0) {
-      err << "pbl: cannot write " << f.out_file << "\n";
+    // A bearer token is a secret: the file is the worker's alone from its first byte.
+    if (const absl::Status w = WritePrivateFile(f.out_file, StrCat(token->token(), "\n"));
+        !w.ok()) {
+      err << "pbl: " << w.message() << "\n";
       return kExitBadInput;
     }
   }

@@ -19,6 +19,7 @@
 #include "cli/exit_codes.h"
 #include "cli/history_view.h"
 #include "cli/statement_file.h"
+#include "crypto/base/private_file.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/encoding.h"
@@ -57,21 +58,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, size_t bytes_max) 
   s << in.rdbuf();
   if (!in) return absl::NotFoundError(StrCat("cannot read ", path));
   return s.str();
-}
-
-// Writes through a temporary file and a rename, so that a reader never sees half a file.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file << data;
-    file.close();
-    if (!file) return absl::InvalidArgumentError(StrCat("cannot write ", temp));
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return absl::InvalidArgumentError(StrCat("cannot write ", path, ": ", ec.message()));
-  return absl::OkStatus();
 }
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
@@ -268,7 +254,7 @@ int RunExport(const ExportFlags& f, std::ostream& out, std::ostream& err) {
   }
   absl::StatusOr<std::string> text = StatementText(*s);
   if (!text.ok()) return Fail(err, "statement export", text.status());
-  if (absl::Status w = WriteFileAtomically(f.out, *text); !w.ok()) {
+  if (absl::Status w = WritePrivateFile(f.out, *text); !w.ok()) {
     return Fail(err, "statement export", w);
   }
   const crypto::Checkpoint cp = *UnverifiedCheckpoint(*ParseStatementFile(*text));

@@ -41,4 +41,9 @@ void LogWarning(std::string_view event, std::string_view fields) {
   spdlog::warn("event={} {}", event, OneLine(fields));
 }
 
+std::string ReasonCodeField(const absl::Status& refusal) {
+  return StrCat("reason_code=", absl::StatusCodeToString(refusal.code()),
+                " (the reason is in the transfer's record)");
+}
+
 }  // namespace pbl::rpc

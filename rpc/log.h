@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+
 namespace pbl::rpc {
 
 // Sets up the process-wide logger: to stderr, with the node id in every line.
@@ -17,6 +19,12 @@ void InitLogging(std::string_view node_id);
 // caller's text can forge another.
 void LogInfo(std::string_view event, std::string_view fields);
 void LogWarning(std::string_view event, std::string_view fields);
+
+// `reason_code=<CODE>` for a refusal whose text may hold a person's facts (a retirement month,
+// months counted, figures): the text goes to the transfer's record, which an administrator reads
+// (`pbl transfer status`), never to the log, where a line with the transfer id can be joined to
+// the line with the person's masked id.
+std::string ReasonCodeField(const absl::Status& refusal);
 
 }  // namespace pbl::rpc
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <filesystem>
 
+#include "crypto/base/private_file.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/key_file.h"
@@ -102,10 +103,8 @@ struct Node::State {
 };
 
 absl::Status Node::State::OpenStores() {
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
-  if (ec)
-    return absl::UnavailableError(StrCat("cannot create ", config.data_dir, ": ", ec.message()));
+  // The data directory is the node's alone (0700), whatever it was made with.
+  PBL_RETURN_IF_ERROR(MakePrivateDirectory(config.data_dir));
   PBL_ASSIGN_OR_RETURN(crypto::NamedKey named, crypto::ReadKeyFile(config.signing_key_file));
   if (named.name != config.origin) {
     return absl::InvalidArgumentError(StrCat("signing key ", config.signing_key_file,

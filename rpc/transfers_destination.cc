@@ -227,8 +227,9 @@ absl::Status TransferDestination::RecordVoid(HeldRecord& held, TransferEvent eve
   held.record.set_abort_pending(tell_source);
   PBL_RETURN_IF_ERROR(
       records_.RecordStep(held, transition, VoidedEntry(held.record.status(), false)).status());
+  // The cause, not the reason's text, which may hold the person's facts (ReasonCodeField).
   LogInfo("transfer_voided", StrCat("transfer=", held.record.status().terms().transfer_id(),
-                                    " role=destination", " reason=\"", reason, "\""));
+                                    " role=destination cause=", TransferEventName(event)));
   return absl::OkStatus();
 }
 
@@ -299,8 +300,8 @@ absl::Status TransferDestination::CreditOrReject(const std::string& transfer_id,
   }
   absl::StatusOr<CheckedPackage> checked = CheckPackage(s, answer.package());
   if (!checked.ok()) {
-    LogWarning("transfer_package_refused", StrCat("transfer=", transfer_id, " reason=\"",
-                                                  ToStd(checked.status().message()), "\""));
+    LogWarning("transfer_package_refused",
+               StrCat("transfer=", transfer_id, " ", ReasonCodeField(checked.status())));
     return RecordVoid(held, TransferEvent::kPackageRefused,
                       StrCat("package refused: ", ToStd(checked.status().message())), true);
   }

@@ -174,8 +174,8 @@ absl::StatusOr<v1::PrepareResponse> TransferSource::Initiate(HeldRecord held,
     held.status().set_reason(std::string(ToStd(figures.status().message())));
     held.record.set_logged(true);
     PBL_RETURN_IF_ERROR(records_.Save(held));
-    LogInfo("transfer_refused", StrCat("transfer=", request.terms().transfer_id(), " reason=\"",
-                                       held.record.status().reason(), "\""));
+    LogInfo("transfer_refused", StrCat("transfer=", request.terms().transfer_id(), " ",
+                                       ReasonCodeField(figures.status())));
     return Voided(held.record.status().reason());
   }
   *held.status().mutable_figures() = *figures;

@@ -11,9 +11,10 @@ if [ "$#" -gt 0 ]; then files=("$@"); else
   mapfile -t files < <(git ls-files 'crypto/*.cc' 'crypto/*.h' 'ledger/*.cc' 'ledger/*.h' \
     'rpc/*.cc' 'rpc/*.h' 'cli/*.cc' 'cli/*.h')
 fi
-long=$(ctags -x --language-force=C++ --kinds-C++=f --fields=+ne --_xformat='%N %F %n %{end}' \
-  "${files[@]}" 2>/dev/null |
-  awk -v max="$max" '$4 != "" && $4 - $3 + 1 > max { printf "%s:%d: %s is %d lines\n", $2, $3, $1, $4 - $3 + 1 }' |
+# Tab-separated, the name last: a name may hold a space ("operator =").
+long=$(ctags -x --language-force=C++ --kinds-C++=f --fields=+ne \
+  --_xformat="%F$(printf '\t')%n$(printf '\t')%{end}$(printf '\t')%N" "${files[@]}" 2>/dev/null |
+  awk -F'\t' -v max="$max" '$3 != "" && $3 - $2 + 1 > max { printf "%s:%d: %s is %d lines\n", $1, $2, $4, $3 - $2 + 1 }' |
   sort -u)
 if [ -n "$long" ]; then
   echo "function length: over $max lines:"

@@ -1,9 +1,5 @@
 #include "ledger/verifier/state_dir.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
@@ -11,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "crypto/base/private_file.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/encoding.h"
@@ -51,36 +48,6 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t bytes_
   s << in.rdbuf();
   if (!in) return absl::DataLossError(StrCat("cannot read ", path));
   return s.str();
-}
-
-absl::Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return absl::UnavailableError(StrCat("cannot open ", dir));
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? absl::OkStatus() : absl::UnavailableError(StrCat("cannot sync ", dir));
-}
-
-// Replaces `path` with `data`: a temporary file in the same folder, synced, renamed over it.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  std::string temp = path + ".XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return absl::UnavailableError(StrCat("cannot create a file next to ", path));
-  bool ok = ::fchmod(fd, 0600) == 0;
-  size_t written = 0;
-  while (ok && written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += static_cast<size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return absl::UnavailableError(StrCat("cannot write ", path));
-  }
-  return SyncDirectory(std::filesystem::path(path).parent_path().string());
 }
 
 std::string FormatFrontier(const AuditTree& tree) {
@@ -155,8 +122,8 @@ absl::Status AuditStateDir::Save(std::string_view note, const crypto::Checkpoint
   }
   if (ec) return absl::UnavailableError(StrCat("cannot create ", dir_, ": ", ec.message()));
   const std::string path = CheckpointPath(checkpoint.origin);
-  PBL_RETURN_IF_ERROR(WriteFileAtomically(FrontierPath(path), FormatFrontier(tree)));
-  return WriteFileAtomically(path, note);
+  PBL_RETURN_IF_ERROR(WritePrivateFile(FrontierPath(path), FormatFrontier(tree)));
+  return WritePrivateFile(path, note);
 }
 
 }  // namespace pbl::verifier

@@ -4,6 +4,7 @@
 // done-means: a statement with any single byte changed never verifies.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -324,6 +325,22 @@ class StatementTest : public ClusterCliTest {
     return Pbl(args);
   }
 };
+
+// A statement holds a person's record: written 0600 from its first byte whatever the umask,
+// through a temporary file that does not stay behind, and again 0600 when it replaces one.
+TEST_F(StatementTest, AnExportedStatementIsTheWorkersAloneWhateverTheUmask) {
+  const mode_t before = ::umask(0);
+  Export(61, 3, "private.pbl");
+  Export(62, 3, "private.pbl");
+  ::umask(before);
+  struct stat st {};
+  ASSERT_EQ(::stat(Path("private.pbl").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  for (const auto& e : std::filesystem::directory_iterator(Path(""))) {
+    const std::string name = e.path().filename().string();
+    EXPECT_FALSE(name.starts_with("private.pbl.")) << name << " stayed behind";
+  }
+}
 
 TEST_F(StatementTest, ExportedStatementVerifiesOffline) {
   const std::string me = Export(1, 12, "s.pbl");

@@ -2,6 +2,7 @@
 // real client library (rpc/client.h).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <thread>
 
@@ -29,6 +30,16 @@ class NodeTest : public ClusterTest<NodeTest> {
 TEST_F(NodeTest, BothNodesServeHealth) {
   EXPECT_OK(cluster_->Admin(kShanghai)->CheckHealth());
   EXPECT_OK(cluster_->Client(kAnhui, "")->CheckHealth());
+}
+
+// The data directory holds every person's record: the node makes it its own alone (0700),
+// whatever mode it had, so that no other local user lists or reads its files.
+TEST_F(NodeTest, TheDataDirectoryIsTheNodesAlone) {
+  for (const int node : {kShanghai, kAnhui}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(cluster_->spec(node).DataDir().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << cluster_->spec(node).id;
+  }
 }
 
 TEST_F(NodeTest, AppendedEntriesAreReadBackAndProvedAgainstTheSignedCheckpoint) {
@@ -292,6 +303,14 @@ TEST_F(NodeTest, ATransferTheRulesRefuseIsVoidedOnBothSides) {
   ASSERT_OK_AND_ASSIGN(const v1::GetEntitlementResponse source, admin->GetEntitlement(request));
   EXPECT_EQ(source.months_total(), 24);
   EXPECT_TRUE(source.pending_transfer_id().empty());
+  // The reason names the person's retirement month: it is in the record the administrator
+  // reads, never in the node's log, where the transfer id joins it to the person's masked id.
+  EXPECT_THAT(status.reason(), HasSubstr("reaches it in"));
+  const std::string log = cluster_->process(kShanghai).LogTail(400);
+  EXPECT_THAT(log, HasSubstr("event=transfer_refused transfer=" + status.terms().transfer_id() +
+                             " reason_code=FAILED_PRECONDITION"));
+  EXPECT_THAT(log, HasSubstr("role=destination cause="));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("reaches it in")));
 }
 
 // Clients outside PBL: Python grpcio (Debian's python3-grpcio) checks health, lists the services
