@@ -32,6 +32,14 @@ MapValue ValueOf(uint64_t n) {
   return v;
 }
 
+// `n` random keys with values 0..n-1, set in `map` in one update.
+std::vector<std::pair<MapKey, MapValue>> FillRandom(std::mt19937_64& rng, int n, PersonMap& map) {
+  std::vector<std::pair<MapKey, MapValue>> all;
+  for (int i = 0; i < n; ++i) all.emplace_back(RandomKey(rng), ValueOf(static_cast<uint64_t>(i)));
+  map.Update(all);
+  return all;
+}
+
 // The map's definition, written out directly: no compression state, no node pool.
 Hash NaiveRoot(std::vector<std::pair<MapKey, MapValue>> items, int depth = 0) {
   if (items.empty()) return kEmptyMapHash;
@@ -85,9 +93,7 @@ TEST(PersonMapTest, RootsAgreeWithTheDefinitionThroughInsertsAndUpdates) {
 TEST(PersonMapTest, EveryKeyIsProvedPresentAndNoProofLies) {
   std::mt19937_64 rng(17);
   PersonMap map;
-  std::vector<std::pair<MapKey, MapValue>> all;
-  for (int i = 0; i < 500; ++i) all.emplace_back(RandomKey(rng), ValueOf(static_cast<uint64_t>(i)));
-  map.Update(all);
+  const std::vector<std::pair<MapKey, MapValue>> all = FillRandom(rng, 500, map);
   const Hash root = map.Root();
   for (const auto& [key, value] : all) {
     const MapProof proof = map.Prove(key);
@@ -114,9 +120,7 @@ TEST(PersonMapTest, EveryKeyIsProvedPresentAndNoProofLies) {
 TEST(PersonMapTest, AbsentKeysAreProvedAbsentEndingAtAnEmptySubtreeOrAnotherKey) {
   std::mt19937_64 rng(18);
   PersonMap map;
-  std::vector<std::pair<MapKey, MapValue>> all;
-  for (int i = 0; i < 300; ++i) all.emplace_back(RandomKey(rng), ValueOf(static_cast<uint64_t>(i)));
-  map.Update(all);
+  const std::vector<std::pair<MapKey, MapValue>> all = FillRandom(rng, 300, map);
   const Hash root = map.Root();
   int at_empty = 0, at_other = 0;
   for (int i = 0; i < 400; ++i) {
@@ -168,9 +172,7 @@ TEST(PersonMapTest, KeysThatDifferOnlyInTheLastBitSitAtDepth256) {
 TEST(PersonMapTest, MalformedProofsAreRefusedBeforeAnyHashing) {
   std::mt19937_64 rng(19);
   PersonMap map;
-  std::vector<std::pair<MapKey, MapValue>> all;
-  for (int i = 0; i < 50; ++i) all.emplace_back(RandomKey(rng), ValueOf(static_cast<uint64_t>(i)));
-  map.Update(all);
+  const std::vector<std::pair<MapKey, MapValue>> all = FillRandom(rng, 50, map);
   const MapProof proof = map.Prove(all[3].first);
   const std::string wire = EncodeMapProof(proof, false);
   EXPECT_THAT(ParseMapProof(wire + "x", false), StatusIs(absl::StatusCode::kInvalidArgument));
