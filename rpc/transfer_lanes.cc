@@ -156,7 +156,6 @@ void TransferLanes::FinishLocked(Lane& lane, const Key& key, const Outcome& outc
       lane.pause_ms = 0;
       lane.paused_until = 0;
     }
-    if (scheduled_meanwhile && (!next || *scheduled_meanwhile < *next)) next = scheduled_meanwhile;
   } else if (Unanswered(outcome.status)) {
     if (lane.pause_ms == 0) {
       LogWarning("transfer_peer_unreachable",
@@ -172,8 +171,8 @@ void TransferLanes::FinishLocked(Lane& lane, const Key& key, const Outcome& outc
     if (next) next = std::max(*next, now + delay);
   }
   // A save while it ran (the drive's own, or another caller's) changed the record: that time
-  // stands even against a failure's delay (the lane's pause still holds).
-  if (!outcome.status.ok() && scheduled_meanwhile && (!next || *scheduled_meanwhile < *next)) {
+  // stands, even against a failure's delay (the lane's pause still holds).
+  if (scheduled_meanwhile && (!next || *scheduled_meanwhile < *next)) {
     next = scheduled_meanwhile;
   }
   if (next) {

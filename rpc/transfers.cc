@@ -197,7 +197,6 @@ const std::string& PeerOf(const v1::TransferRecord& r) {
 }
 
 void TransferRecords::Track(const v1::TransferRecord& r, int64_t retry_after_ms) {
-  if (lanes_ == nullptr) return;
   TransferLanes::Key key{r.status().terms().transfer_id(), r.status().role()};
   if (const std::optional<int64_t> due = DueOf(r, now_ms(), retry_after_ms)) {
     lanes_->Schedule(PeerOf(r), key, *due);

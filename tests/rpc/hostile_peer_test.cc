@@ -135,20 +135,30 @@ TEST_F(HostilePeerTest, AnUnreadableTransferRecordIsQuarantinedAndTransfersGoOn)
   EXPECT_EQ(moved.state(), v1::TRANSFER_STATE_COMPLETED) << moved.reason();
 }
 
-// Reproduction 2: a Prepare with a deadline in the year 9999 held the person's account pending
-// for good. The source's own bound refuses it before anything is recorded.
-TEST_F(HostilePeerTest, APrepareWithADeadlineBeyondTheSourcesPolicyLocksNothing) {
-  const std::string person = ShanghaiWorker(7102);
-  v1::PrepareRequest prepare;
-  v1::TransferTerms* t = prepare.mutable_terms();
-  t->set_transfer_id("t-hostile-9999");
+// The Prepare of `person`'s transfer `id` from Shanghai's UEBPI to Anhui's, as the Anhui node
+// would send it, with the deadline `deadline_unix_ms`.
+v1::PrepareRequest ShanghaiToAnhuiPrepare(const std::string& person, const std::string& id,
+                                          int64_t deadline_unix_ms) {
+  v1::PrepareRequest request;
+  v1::TransferTerms* t = request.mutable_terms();
+  t->set_transfer_id(id);
   t->set_person_id(person);
   t->set_source_node_id("shanghai");
   t->set_source_scheme_id("UEBPI-310000");
   t->set_destination_node_id("anhui");
   t->set_destination_scheme_id("UEBPI-340000");
   t->set_date("2023-03-15");
-  t->set_deadline_unix_ms(253'402'300'799'000);  // 9999-12-31T23:59:59Z
+  t->set_deadline_unix_ms(deadline_unix_ms);
+  return request;
+}
+
+// Reproduction 2: a Prepare with a deadline in the year 9999 held the person's account pending
+// for good. The source's own bound refuses it before anything is recorded.
+TEST_F(HostilePeerTest, APrepareWithADeadlineBeyondTheSourcesPolicyLocksNothing) {
+  const std::string person = ShanghaiWorker(7102);
+  // 9999-12-31T23:59:59Z
+  const v1::PrepareRequest prepare =
+      ShanghaiToAnhuiPrepare(person, "t-hostile-9999", 253'402'300'799'000);
   EXPECT_THAT(
       PeerAs(kShanghai, "anhui")->Prepare(prepare),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prepare_deadline_max_seconds")));
@@ -292,20 +302,12 @@ TEST_F(HostilePeerTest, ATokenIssuedInTheFutureOrLivingPastTheNodesLimitIsRefuse
 absl::StatusOr<v1::PrepareResponse> PrepareAsAnhui(rpc::PeerChannel& anhui,
                                                    const std::string& person, const std::string& id,
                                                    int64_t deadline_ms) {
-  v1::PrepareRequest request;
-  v1::TransferTerms* t = request.mutable_terms();
-  t->set_transfer_id(id);
-  t->set_person_id(person);
-  t->set_source_node_id("shanghai");
-  t->set_source_scheme_id("UEBPI-310000");
-  t->set_destination_node_id("anhui");
-  t->set_destination_scheme_id("UEBPI-340000");
-  t->set_date("2023-03-15");
-  t->set_deadline_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count() +
-                          deadline_ms);
-  return anhui.Prepare(request);
+  return anhui.Prepare(
+      ShanghaiToAnhuiPrepare(person, id,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                     .count() +
+                                 deadline_ms));
 }
 
 // Reproduction 2 (the rest): each open transfer holds an account pending at the source, so one
