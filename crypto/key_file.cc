@@ -20,6 +20,7 @@ namespace {
 
 constexpr std::string_view kPrivateKeyPrefix = "PRIVATE+KEY+";
 constexpr size_t kKeyFileBytesMax = 4096;
+constexpr std::string_view kMasterKeyPrefix = "PBL+MASTER+KEY+";
 
 // Wipes a string holding secret material when it goes out of scope.
 class SecretString {
@@ -73,17 +74,17 @@ absl::StatusOr<NamedKey> ParsePrivateKey(std::string_view text) {
   return NamedKey{std::move(parts.name), std::move(key)};
 }
 
-absl::Status WriteKeyFile(const std::string& path, std::string_view name, const SigningKey& key) {
-  PBL_ASSIGN_OR_RETURN(std::string formatted, FormatPrivateKey(name, key));
-  SecretString text(std::move(formatted));
-  text.get().push_back('\n');
+namespace {
+
+// Creates `path` with mode 0600 and `text` in it, synced; ALREADY_EXISTS if it exists.
+absl::Status WriteNewSecretFile(const std::string& path, std::string_view text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoError("cannot create key file", path);
   // The umask can only remove bits from 0600; fchmod makes the mode exact anyway.
   bool ok = ::fchmod(fd, 0600) == 0;
   size_t written = 0;
-  while (ok && written < text.get().size()) {
-    const ssize_t n = ::write(fd, text.get().data() + written, text.get().size() - written);
+  while (ok && written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;
     ok = n > 0;
     if (ok) written += static_cast<size_t>(n);
@@ -93,6 +94,15 @@ absl::Status WriteKeyFile(const std::string& path, std::string_view name, const 
   ::close(fd);
   if (!ok) ::unlink(path.c_str());
   return status;
+}
+
+}  // namespace
+
+absl::Status WriteKeyFile(const std::string& path, std::string_view name, const SigningKey& key) {
+  PBL_ASSIGN_OR_RETURN(std::string formatted, FormatPrivateKey(name, key));
+  SecretString text(std::move(formatted));
+  text.get().push_back('\n');
+  return WriteNewSecretFile(path, text.get());
 }
 
 namespace {
@@ -159,6 +169,27 @@ absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path) {
     return absl::InvalidArgumentError(StrCat("key file ", path, ": ", key.status().message()));
   }
   return key;
+}
+
+absl::Status WriteMasterKeyFile(const std::string& path, const SecretKey& key) {
+  SecretString text(StrCat(kMasterKeyPrefix, Base64Encode(key.bytes()), "\n"));
+  return WriteNewSecretFile(path, text.get());
+}
+
+absl::StatusOr<SecretKey> ReadMasterKeyFile(const std::string& path) {
+  SecretString text;
+  PBL_RETURN_IF_ERROR(ReadOwnerOnly(path, "master key file", kKeyFileBytesMax, &text.get()));
+  std::string_view content = text.get();
+  if (content.ends_with('\n')) content.remove_suffix(1);
+  const auto malformed = [&] {
+    return absl::InvalidArgumentError(StrCat("master key file ", path, ": not one line ",
+                                             kMasterKeyPrefix, "<base64 of 32 bytes>"));
+  };
+  if (!content.starts_with(kMasterKeyPrefix)) return malformed();
+  absl::StatusOr<std::string> decoded = Base64Decode(content.substr(kMasterKeyPrefix.size()));
+  if (!decoded.ok() || decoded->size() != kSecretKeyBytes) return malformed();
+  SecretString bytes(std::move(*decoded));
+  return SecretKey::FromBytes(AsBytes(bytes.get()));
 }
 
 }  // namespace pbl::crypto

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/aead.h"
 #include "crypto/ed25519.h"
 
 namespace pbl::crypto {
@@ -34,6 +35,13 @@ absl::StatusOr<NamedKey> ReadKeyFile(const std::string& path);
 // `max_bytes`, NOT_FOUND if missing. `what` names it in messages.
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path, std::string_view what,
                                            size_t max_bytes = 1 << 20);
+
+// The master key file of a v2 node (specs/log-format-v2.md, section 2): one line,
+//   PBL+MASTER+KEY+<base64 of 32 random bytes>
+// Written with mode 0600, never over an existing file (ALREADY_EXISTS); read under the rule of
+// ReadKeyFile (FAILED_PRECONDITION if group or others can read it, INVALID_ARGUMENT if malformed).
+absl::Status WriteMasterKeyFile(const std::string& path, const SecretKey& key);
+absl::StatusOr<SecretKey> ReadMasterKeyFile(const std::string& path);
 
 }  // namespace pbl::crypto
 

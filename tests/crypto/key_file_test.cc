@@ -91,6 +91,40 @@ TEST_F(KeyFileTest, MissingAndMalformedFilesAreReported) {
   EXPECT_THAT(ReadKeyFile(path_), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path_)));
 }
 
+TEST_F(KeyFileTest, MasterKeyFileRoundTripsAndIsTheOwnersAlone) {
+  const SecretKey key = SecretKey::Generate();
+  ASSERT_OK(WriteMasterKeyFile(path_, key));
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_OK_AND_ASSIGN(const SecretKey read, ReadMasterKeyFile(path_));
+  EXPECT_TRUE(std::equal(read.bytes().begin(), read.bytes().end(), key.bytes().begin()));
+  EXPECT_THAT(WriteMasterKeyFile(path_, SecretKey::Generate()),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_EQ(::chmod(path_.c_str(), 0640), 0);
+  EXPECT_THAT(ReadMasterKeyFile(path_), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(KeyFileTest, MalformedMasterKeyFilesAreRefused) {
+  for (const std::string& text :
+       {std::string("PBL+MASTER+KEY+") + std::string(43, 'A') + "=\n",  // 32 bytes: good
+        std::string("PBL+MASTER+KEY+") + std::string(40, 'A') + "\n",
+        std::string("PBL+MASTER+KEY+") + std::string(44, 'A') + std::string(4, 'A') + "\n",
+        std::string("PRIVATE+KEY+") + std::string(43, 'A') + "=\n", std::string("")}) {
+    std::filesystem::remove(path_);
+    {
+      std::ofstream out(path_);
+      out << text;
+    }
+    ASSERT_EQ(::chmod(path_.c_str(), 0600), 0);
+    if (text.starts_with("PBL+MASTER+KEY+") && text.size() == 15 + 44 + 1) {
+      EXPECT_OK(ReadMasterKeyFile(path_).status()) << text;
+    } else {
+      EXPECT_THAT(ReadMasterKeyFile(path_), StatusIs(absl::StatusCode::kInvalidArgument)) << text;
+    }
+  }
+}
+
 TEST(PrivateKeyTest, GoKeyStringRoundTrips) {
   constexpr std::string_view kGoSkey =
       "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
