@@ -99,13 +99,22 @@ VrfSecretKey VrfSecretKey::Generate() {
   for (;;) {
     std::array<uint8_t, crypto_core_ristretto255_NONREDUCEDSCALARBYTES> wide;
     randombytes_buf(wide.data(), wide.size());
-    Scalar x;
-    crypto_core_ristretto255_scalar_reduce(x.data(), wide.data());
+    absl::StatusOr<VrfSecretKey> key = FromWideBytes(wide);
     WipeMemory(wide.data(), wide.size());
-    absl::StatusOr<VrfSecretKey> key = FromScalar(x);
-    WipeMemory(x.data(), x.size());
     if (key.ok()) return std::move(*key);  // x = 0 has probability 2^-252
   }
+}
+
+absl::StatusOr<VrfSecretKey> VrfSecretKey::FromWideBytes(std::span<const uint8_t> wide) {
+  InitCrypto();
+  if (wide.size() != crypto_core_ristretto255_NONREDUCEDSCALARBYTES) {
+    return absl::InvalidArgumentError("VRF key material: not 64 bytes");
+  }
+  Scalar x;
+  crypto_core_ristretto255_scalar_reduce(x.data(), wide.data());
+  absl::StatusOr<VrfSecretKey> key = FromScalar(x);
+  WipeMemory(x.data(), x.size());
+  return key;
 }
 
 absl::StatusOr<VrfSecretKey> VrfSecretKey::FromScalar(std::span<const uint8_t> x) {

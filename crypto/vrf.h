@@ -32,6 +32,9 @@ class VrfSecretKey {
   static VrfSecretKey Generate();
   // The key of scalar `x` (32 bytes, little-endian); INVALID_ARGUMENT unless 0 < x < order.
   static absl::StatusOr<VrfSecretKey> FromScalar(std::span<const uint8_t> x);
+  // The key of 64 bytes reduced modulo the order (libsodium's scalar_reduce), for a key derived
+  // from other secret material; INVALID_ARGUMENT if not 64 bytes or if they reduce to 0.
+  static absl::StatusOr<VrfSecretKey> FromWideBytes(std::span<const uint8_t> wide);
 
   VrfSecretKey(VrfSecretKey&& other) noexcept;
   VrfSecretKey& operator=(VrfSecretKey&& other) noexcept;

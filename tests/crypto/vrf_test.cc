@@ -107,5 +107,21 @@ TEST(VrfTest, KeysAndProofsThatDoNotDecodeAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(VrfTest, AKeyFromWideBytesIsTheirReductionModuloTheOrder) {
+  // 64 bytes whose value is the order plus 5: the key of scalar 5.
+  std::vector<uint8_t> wide = Hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  wide[0] = static_cast<uint8_t>(wide[0] + 5);
+  wide.resize(64, 0);
+  std::vector<uint8_t> five(32, 0);
+  five[0] = 5;
+  ASSERT_OK_AND_ASSIGN(const VrfSecretKey from_wide, VrfSecretKey::FromWideBytes(wide));
+  ASSERT_OK_AND_ASSIGN(const VrfSecretKey from_scalar, VrfSecretKey::FromScalar(five));
+  EXPECT_EQ(from_wide.public_key(), from_scalar.public_key());
+  EXPECT_THAT(VrfSecretKey::FromWideBytes(std::vector<uint8_t>(64, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(VrfSecretKey::FromWideBytes(std::vector<uint8_t>(32, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace pbl::crypto
