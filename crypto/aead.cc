@@ -21,6 +21,11 @@ const unsigned char* Bytes(std::string_view s) {
 
 }  // namespace
 
+void RandomBytes(std::span<uint8_t> out) {
+  InitCrypto();
+  randombytes_buf(out.data(), out.size());
+}
+
 SecretKey SecretKey::Generate() {
   InitCrypto();
   SecretKey key;

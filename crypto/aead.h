@@ -44,6 +44,9 @@ class SecretKey {
   std::array<uint8_t, kSecretKeyBytes> bytes_{};
 };
 
+// Fills `out` from the operating system's random source (libsodium's randombytes_buf).
+void RandomBytes(std::span<uint8_t> out);
+
 using AeadNonce = std::array<uint8_t, kAeadNonceBytes>;
 
 // nonce || ciphertext || tag of `plaintext` with associated data `ad`, under a fresh random

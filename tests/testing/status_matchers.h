@@ -3,6 +3,7 @@
 //
 //   EXPECT_THAT(status, StatusIs(absl::StatusCode::kDataLoss));
 //   EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("index")));
+//   EXPECT_THAT(status_or, IsOkAndHolds(Eq(42)));
 //   ASSERT_OK(status); ASSERT_OK_AND_ASSIGN(auto value, status_or);
 #ifndef PBL_TESTS_TESTING_STATUS_MATCHERS_H_
 #define PBL_TESTS_TESTING_STATUS_MATCHERS_H_
@@ -34,6 +35,14 @@ MATCHER_P2(StatusIs, code, message_matcher,
   return status.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 inline ::testing::AssertionResult IsOkStatus(const absl::Status& status) {
