@@ -86,8 +86,8 @@ absl::StatusOr<std::string> AeadOpen(const SecretKey& key, std::string_view seal
   std::string out(body.size() - kAeadTagBytes, '\0');
   unsigned long long written = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(out.data()), &written, nullptr, Bytes(body),
-          body.size(), Bytes(ad), ad.size(), Bytes(sealed), key.bytes().data()) != 0) {
+          reinterpret_cast<unsigned char*>(out.data()), &written, nullptr, Bytes(body), body.size(),
+          Bytes(ad), ad.size(), Bytes(sealed), key.bytes().data()) != 0) {
     WipeMemory(out.data(), out.size());
     return absl::DataLossError("sealed data does not authenticate under this key");
   }

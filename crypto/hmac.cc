@@ -37,8 +37,8 @@ std::vector<uint8_t> HkdfSha256(std::span<const uint8_t> ikm, std::span<const ui
   char digest[] = "SHA256";
   static uint8_t empty = 0;
   auto octets = [](const char* name, const void* data, size_t size) {
-    return OSSL_PARAM_construct_octet_string(
-        name, size == 0 ? &empty : const_cast<void*>(data), size);
+    return OSSL_PARAM_construct_octet_string(name, size == 0 ? &empty : const_cast<void*>(data),
+                                             size);
   };
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),

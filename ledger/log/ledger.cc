@@ -11,6 +11,7 @@
 #include "crypto/encoding.h"
 #include "ledger/domain/person_id.h"
 #include "ledger/log/log_format.h"
+#include "ledger/log/sealed.h"
 
 namespace pbl::ledger {
 
@@ -46,6 +47,8 @@ absl::StatusOr<std::vector<std::string_view>> BundleEntries(int64_t first,
 struct Ledger::Request {
   std::vector<std::string> entries;
   std::vector<EntryKeyFields> fields;
+  // v2: each entry sealed, by the caller's thread.
+  std::vector<PersonStore::Sealed> sealed;
   // Computed by the caller's thread, so that concurrent appenders hash in parallel.
   std::vector<crypto::Hash> leaf_hashes;
   BatchId batch;
@@ -137,7 +140,11 @@ Ledger::Ledger(std::unique_ptr<Storage> storage, LedgerOptions options,
       options_(std::move(options)),
       signer_(std::move(signer)),
       verifier_(options_.origin, options_.key->public_key()),
-      hash_reader_(std::make_unique<HashReaderImpl>(*storage_)) {}
+      hash_reader_(std::make_unique<HashReaderImpl>(*storage_)) {
+  if (options_.secrets != nullptr) {
+    persons_ = std::make_unique<PersonStore>(*storage_, *options_.secrets);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> storage,
                                                      LedgerOptions options) {
@@ -152,11 +159,23 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
   PBL_ASSIGN_OR_RETURN(std::optional<KeyValue> last_entry,
                        LastIndexKey(*ledger->storage_, kEntryPrefix));
   const bool empty = !last_checkpoint && !last_entry;
+  const std::string_view expected = ledger->sealed() ? kLayoutV2 : kLayoutBundles;
   absl::StatusOr<std::string> layout = ledger->storage_->Get(kLayoutKey);
   if (layout.ok()) {
-    if (*layout != kLayoutBundles) {
+    if (*layout == kLayoutBundles && ledger->sealed()) {
       return absl::FailedPreconditionError(
-          StrCat("the log's layout is '", *layout, "'; this build reads '", kLayoutBundles, "'"));
+          "the log is in format v1 (each entry in the clear) and this node is configured for v2 "
+          "(a master key); a v1 log cannot become private in place: migrate it to a new log");
+    }
+    if (*layout == kLayoutV2 && !ledger->sealed()) {
+      return absl::FailedPreconditionError(
+          "the log is in format v2 and needs its master key, which the configuration does not "
+          "name");
+    }
+    if (*layout != expected) {
+      return absl::FailedPreconditionError(StrCat("the log's layout is '", *layout,
+                                                  "'; this build reads '", kLayoutBundles,
+                                                  "' and '", kLayoutV2, "'"));
     }
   } else if (!absl::IsNotFound(layout.status())) {
     return layout.status();
@@ -171,18 +190,43 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
   }
   if (empty) PBL_RETURN_IF_ERROR(ledger->CreateEmptyLog());
   PBL_RETURN_IF_ERROR(ledger->LoadHead());
+  if (ledger->sealed()) {
+    absl::StatusOr<std::string> first = ledger->ReadEntry(0);
+    if (!first.ok() || *first != LogParametersLeaf(ledger->options_.secrets->vrf_public_key())) {
+      return absl::FailedPreconditionError(
+          "entry 0 of the log does not hold the VRF key this master key gives: the master key "
+          "is not this log's, or entry 0 is damaged");
+    }
+  }
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
   ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
   return ledger;
 }
 
 absl::Status Ledger::CreateEmptyLog() {
-  const crypto::Checkpoint cp{options_.origin, 0, crypto::EmptyTreeHash(), {}};
   const crypto::NoteSigner* signers[] = {&signer_};
-  PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
   std::unique_ptr<StorageBatch> batch = storage_->NewBatch();
-  batch->Put(CheckpointKey(0), note);
-  batch->Put(kLayoutKey, kLayoutBundles);
+  if (!sealed()) {
+    const crypto::Checkpoint cp{options_.origin, 0, crypto::EmptyTreeHash(), {}};
+    PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
+    batch->Put(CheckpointKey(0), note);
+    batch->Put(kLayoutKey, kLayoutBundles);
+    return storage_->Commit(*batch);
+  }
+  // A v2 log starts with its parameters as entry 0, so its first checkpoint has size 1.
+  const std::string leaf = LogParametersLeaf(options_.secrets->vrf_public_key());
+  crypto::MerkleFrontier tree;
+  std::vector<crypto::Hash> stored;
+  tree.Append(crypto::LeafHash(crypto::AsBytes(leaf)), &stored);
+  BundleWriter bundles(0, [&](std::string_view key, std::string_view b) { batch->Put(key, b); });
+  bundles.Add(leaf);
+  bundles.Finish();
+  batch->Put(HashBlobKey(0),
+             std::string(reinterpret_cast<const char*>(stored[0].data()), crypto::kHashBytes));
+  const crypto::Checkpoint cp{options_.origin, 1, tree.Root(), {}};
+  PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
+  batch->Put(CheckpointKey(1), note);
+  batch->Put(kLayoutKey, kLayoutV2);
   return storage_->Commit(*batch);
 }
 
@@ -331,23 +375,34 @@ std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::s
     return Ready(absl::InvalidArgumentError(
         StrCat("batch has ", entries.size(), " entries; the limit is ", kBatchEntriesMax)));
   }
+  size_t bytes = 0;
+  for (const std::string& e : entries) bytes += e.size();
+  if (bytes > kBatchBytesMax) {
+    return Ready(absl::InvalidArgumentError(
+        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax)));
+  }
   auto request = std::make_shared<Request>();
   request->fields.reserve(entries.size());
   request->leaf_hashes.reserve(entries.size());
-  size_t bytes = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
-    bytes += entries[i].size();
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(entries[i]);
     if (!fields.ok()) {
       return Ready(
           absl::InvalidArgumentError(StrCat("entry ", i, ": ", ToStd(fields.status().message()))));
     }
     request->fields.push_back(std::move(*fields));
-    request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));
   }
-  if (bytes > kBatchBytesMax) {
-    return Ready(absl::InvalidArgumentError(
-        StrCat("batch is ", bytes, " bytes; the limit is ", kBatchBytesMax)));
+  // Sealed only once every entry is valid, so a bad batch makes no person's rows.
+  if (absl::Status s = stopped(); sealed() && !s.ok()) return Ready(StoppedError(s));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!sealed()) {
+      request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));
+      continue;
+    }
+    absl::StatusOr<PersonStore::Sealed> s = persons_->Seal(entries[i], request->fields[i]);
+    if (!s.ok()) return Ready(s.status());
+    request->leaf_hashes.push_back(s->leaf_hash);
+    request->sealed.push_back(*std::move(s));
   }
   request->entries = std::move(entries);
   request->batch = std::move(batch);
@@ -533,8 +588,14 @@ void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& fresh, int64_
       batch.Put(BatchKey(r->batch.id), EncodeBatchRecord(record));
     }
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
-      bundles.Add(r->entries[i]);
-      person_keys.push_back(PersonKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
+      if (sealed()) {
+        bundles.Add(r->sealed[i].leaf);
+        PersonStore::Put(index, r->sealed[i], batch);
+      } else {
+        bundles.Add(r->entries[i]);
+        person_keys.push_back(
+            PersonIndexKey(r->fields[i].person_id, r->fields[i].scheme_id, index));
+      }
       next->Append(r->leaf_hashes[i], &stored);
     }
   }
@@ -754,6 +815,18 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
   PBL_RETURN_IF_ERROR(ValidatePersonId(person_id));
   if (!scheme_id.empty()) PBL_RETURN_IF_ERROR(ValidateSchemeId(scheme_id));
   const int64_t size = HeadSize();
+  if (sealed()) {
+    PBL_ASSIGN_OR_RETURN(std::vector<PersonStore::Opened> opened,
+                         persons_->Entries(person_id, scheme_id, size, kPersonEntriesMax,
+                                           [this](int64_t index) { return ReadEntry(index); }));
+    std::vector<IndexedEntry> out;
+    out.reserve(opened.size());
+    for (PersonStore::Opened& e : opened) {
+      out.push_back(
+          IndexedEntry{e.index, std::move(e.content), std::move(e.leaf), std::move(e.opening)});
+    }
+    return out;
+  }
   const std::string prefix = PersonPrefix(person_id, scheme_id);
   std::vector<IndexedEntry> out;
   absl::Status row_error;
@@ -770,12 +843,13 @@ absl::StatusOr<std::vector<IndexedEntry>> Ledger::PersonEntries(std::string_view
               StrCat("the person has more than ", kPersonEntriesMax, " entries"));
           return false;
         }
-        out.push_back(IndexedEntry{parts->index, {}});
+        out.push_back(IndexedEntry{parts->index, {}, {}, {}});
         return true;
       }));
   PBL_RETURN_IF_ERROR(row_error);
   for (IndexedEntry& e : out) {
     PBL_ASSIGN_OR_RETURN(e.bytes, ReadEntry(e.index));
+    e.leaf = e.bytes;
   }
   return out;
 }

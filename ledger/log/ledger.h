@@ -35,6 +35,8 @@
 #include "crypto/note.h"
 #include "crypto/short_hash.h"
 #include "ledger/domain/entry_validation.h"
+#include "ledger/log/node_secrets.h"
+#include "ledger/log/person_store.h"
 #include "ledger/log/storage.h"
 
 namespace pbl::ledger {
@@ -55,6 +57,11 @@ struct LedgerOptions {
   // Called once, from the sequencer or the syncer thread, when a failed write or fsync stops the
   // ledger taking appends (for health, a metric and a log line); must be fast and thread-safe.
   std::function<void(const absl::Status& cause)> on_stop;
+  // Set: the log is in format v2 (specs/log-format-v2.md): each entry is sealed into a leaf that
+  // holds no personal data, its content kept encrypted under its person's data key. Unset: v1,
+  // each leaf the entry itself. A log is opened in the format it was created in. It must
+  // outlive the ledger.
+  const NodeSecrets* secrets = nullptr;
 };
 
 // An append's id, for appending a batch exactly once whatever its caller resends.
@@ -80,7 +87,9 @@ struct LogHead {
 
 struct IndexedEntry {
   int64_t index = 0;
-  std::string bytes;
+  std::string bytes;    // the entry (a pbl.v1.Entry)
+  std::string leaf;     // the leaf the log holds for it: v1, the entry itself; v2, sealed
+  std::string opening;  // v2: nonce || entry, which opens the leaf's commitment; v1: empty
 };
 
 class Ledger {
@@ -115,17 +124,21 @@ class Ledger {
   absl::Status stopped() const;
 
   LogHead Head() const;
+  // Whether the log is in format v2 (LedgerOptions::secrets).
+  bool sealed() const { return persons_ != nullptr; }
   const crypto::NoteVerifier& verifier() const { return verifier_; }
   // The storage, for rows of the ledger's owner beside the log (keys that begin with none of the
   // log's prefixes, specs/ledger.md). Those rows share the log's write-ahead log: a write made
   // before an Append is durable once that Append returns, even if made unsynced.
   Storage* storage() const { return storage_.get(); }
 
+  // The leaf at `index` as stored: in v1 the entry, in v2 the sealed leaf.
   absl::StatusOr<std::string> GetEntry(int64_t index) const;
-  // Up to kReadEntriesMax entries from `start`, fewer at the end of the log.
+  // Up to kReadEntriesMax leaves from `start`, fewer at the end of the log.
   absl::StatusOr<std::vector<std::string>> GetEntries(int64_t start, int64_t count) const;
-  // A person's entries in one scheme (or in every scheme when scheme_id is empty), in log order
-  // within each scheme, read through the person index.
+  // A person's entries in one scheme (or in every scheme when scheme_id is empty, by scheme id),
+  // in log order within each scheme, read through the person index; in v2 decrypted and checked
+  // against their leaves.
   absl::StatusOr<std::vector<IndexedEntry>> PersonEntries(std::string_view person_id,
                                                           std::string_view scheme_id) const;
   // The checkpoint signed when the log reached `size`; NOT_FOUND if no group ended there.
@@ -195,6 +208,9 @@ class Ledger {
   bool WaitForSyncs(size_t limit);
   absl::Status VerifyIndex(int64_t size, uint64_t expected_sum,
                            const crypto::ShortHasher& hasher) const;
+  // v2: the person index rows and every content row against the leaves (ledger_verify.cc).
+  absl::Status VerifySealed(int64_t size, int64_t person_leaves, uint64_t expected_sum,
+                            const crypto::ShortHasher& hasher) const;
   absl::Status LocateIndexDamage(int64_t size) const;
 
   std::unique_ptr<Storage> storage_;
@@ -202,6 +218,7 @@ class Ledger {
   crypto::Ed25519NoteSigner signer_;
   crypto::Ed25519NoteVerifier verifier_;
   std::unique_ptr<HashReaderImpl> hash_reader_;
+  std::unique_ptr<PersonStore> persons_;  // v2 only
 
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;

@@ -1,6 +1,9 @@
 // Ledger::Verify: the full check an auditor runs (specs/ledger.md, "Verification").
+#include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -11,6 +14,8 @@
 #include "crypto/short_hash.h"
 #include "ledger/log/ledger.h"
 #include "ledger/log/log_format.h"
+#include "ledger/log/person_store.h"
+#include "ledger/log/sealed.h"
 
 namespace pbl::ledger {
 
@@ -90,10 +95,12 @@ absl::StatusOr<std::map<int64_t, crypto::Hash>> CheckpointRoots(
 // person index rows the entries call for.
 class EntryChecker {
  public:
+  // `parameters`: v2, the leaf entry 0 must be; null for v1.
   EntryChecker(const Storage& storage, std::map<int64_t, crypto::Hash> checkpoint_roots,
                const crypto::ShortHasher& index_hasher, int64_t size,
-               const std::function<void(int64_t, int64_t)>& progress)
-      : stored_(storage),
+               const std::function<void(int64_t, int64_t)>& progress, const std::string* parameters)
+      : parameters_(parameters),
+        stored_(storage),
         checkpoint_roots_(std::move(checkpoint_roots)),
         index_hasher_(index_hasher),
         size_(size),
@@ -103,13 +110,8 @@ class EntryChecker {
     if (index != next_index_) {
       return absl::DataLossError(StrCat("entry ", next_index_, " is missing"));
     }
-    absl::StatusOr<EntryKeyFields> fields = ValidateEntry(bytes);
-    if (!fields.ok()) {
-      return absl::DataLossError(
-          StrCat("entry ", index, " is not a valid entry: ", ToStd(fields.status().message())));
-    }
-    index_sum_ +=
-        index_hasher_.Hash(crypto::AsBytes(PersonKey(fields->person_id, fields->scheme_id, index)));
+    PBL_RETURN_IF_ERROR(parameters_ != nullptr ? CheckLeaf(index, bytes)
+                                               : CheckEntry(index, bytes));
     recomputed_.clear();
     tree_.Append(crypto::LeafHash(crypto::AsBytes(bytes)), &recomputed_);
     for (size_t level = 0; level < recomputed_.size(); ++level, ++next_stored_) {
@@ -145,11 +147,47 @@ class EntryChecker {
   }
 
   const crypto::MerkleFrontier& tree() const { return tree_; }
+  int64_t person_leaves() const { return person_leaves_; }
   uint64_t index_sum() const { return index_sum_; }
   int64_t next_stored() const { return next_stored_; }
   const std::vector<int64_t>& blob_starts() const { return stored_.starts(); }
 
  private:
+  absl::Status CheckEntry(int64_t index, std::string_view bytes) {
+    absl::StatusOr<EntryKeyFields> fields = ValidateEntry(bytes);
+    if (!fields.ok()) {
+      return absl::DataLossError(
+          StrCat("entry ", index, " is not a valid entry: ", ToStd(fields.status().message())));
+    }
+    index_sum_ += index_hasher_.Hash(
+        crypto::AsBytes(PersonIndexKey(fields->person_id, fields->scheme_id, index)));
+    return absl::OkStatus();
+  }
+
+  // v2: entry 0 is the log's parameters, every other leaf a person leaf (the only kind built).
+  absl::Status CheckLeaf(int64_t index, std::string_view bytes) {
+    if (index == 0) {
+      if (bytes != *parameters_) {
+        return absl::DataLossError("entry 0 is not this log's parameters");
+      }
+      return absl::OkStatus();
+    }
+    absl::StatusOr<Leaf> leaf = ParseLeaf(bytes);
+    if (!leaf.ok()) {
+      return absl::DataLossError(
+          StrCat("entry ", index, " is not a v2 leaf: ", ToStd(leaf.status().message())));
+    }
+    if (leaf->kind != LeafKind::kPerson) {
+      return absl::DataLossError(StrCat("entry ", index,
+                                        " is a leaf of a kind this log never "
+                                        "writes after entry 0"));
+    }
+    index_sum_ += index_hasher_.Hash(crypto::AsBytes(ChainRowKey(leaf->person_key, index)));
+    ++person_leaves_;
+    return absl::OkStatus();
+  }
+
+  const std::string* parameters_;
   StoredHashCursor stored_;
   const std::map<int64_t, crypto::Hash> checkpoint_roots_;
   const crypto::ShortHasher& index_hasher_;
@@ -158,6 +196,7 @@ class EntryChecker {
   crypto::MerkleFrontier tree_;
   std::vector<crypto::Hash> recomputed_;
   uint64_t index_sum_ = 0;
+  int64_t person_leaves_ = 0;
   int64_t next_index_ = 0;
   int64_t next_stored_ = 0;
 };
@@ -193,7 +232,10 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
   using Roots = std::map<int64_t, crypto::Hash>;
   PBL_ASSIGN_OR_RETURN(Roots checkpoint_roots, CheckpointRoots(*storage_, verifier_, size));
   const crypto::ShortHasher index_hasher = crypto::ShortHasher::WithRandomKey();
-  EntryChecker checker(*storage_, std::move(checkpoint_roots), index_hasher, size, progress);
+  std::optional<std::string> parameters;
+  if (sealed()) parameters = LogParametersLeaf(options_.secrets->vrf_public_key());
+  EntryChecker checker(*storage_, std::move(checkpoint_roots), index_hasher, size, progress,
+                       parameters ? &*parameters : nullptr);
   absl::Status entry_error;
   PBL_RETURN_IF_ERROR(ScanEntries(0, size, [&](int64_t index, std::string_view bytes) {
     entry_error = checker.Check(index, bytes);
@@ -206,6 +248,9 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
     return absl::DataLossError("the latest checkpoint does not have the root of the entries");
   }
   if (progress) progress(size, size);
+  if (sealed()) {
+    return VerifySealed(size, checker.person_leaves(), checker.index_sum(), index_hasher);
+  }
   return VerifyIndex(size, checker.index_sum(), index_hasher);
 }
 
@@ -268,11 +313,190 @@ absl::Status Ledger::LocateIndexDamage(int64_t size) const {
     PBL_ASSIGN_OR_RETURN(std::string bytes, ReadEntry(i));
     PBL_ASSIGN_OR_RETURN(EntryKeyFields fields, ValidateEntry(bytes));
     if (absl::IsNotFound(
-            storage_->Get(PersonKey(fields.person_id, fields.scheme_id, i)).status())) {
+            storage_->Get(PersonIndexKey(fields.person_id, fields.scheme_id, i)).status())) {
       return absl::DataLossError(StrCat("entry ", i, " has no person index row"));
     }
   }
   return absl::DataLossError("the person index differs from the entries");
+}
+
+}  // namespace pbl::ledger
+
+namespace pbl::ledger {
+
+namespace {
+
+// Whose a K is, from the `k` rows: the person's handle and data key, and the scheme.
+struct KeyOwner {
+  PersonHandle handle{};
+  std::shared_ptr<const crypto::SecretKey> data_key;
+  std::string scheme_id;
+  crypto::VrfProof proof{};
+};
+
+// Every person's data key and every (person, scheme)'s K, from the `k` rows. DATA_LOSS if one
+// does not open with the node's master key, or two rows claim one K.
+absl::StatusOr<std::map<PersonKey, KeyOwner>> KeyOwners(const Storage& storage,
+                                                        const NodeSecrets& secrets) {
+  std::map<PersonKey, KeyOwner> owners;
+  absl::Status bad;
+  PersonHandle handle{};
+  std::shared_ptr<const crypto::SecretKey> data_key;
+  const std::string start(1, kPersonKeysPrefix);
+  const std::string end(1, static_cast<char>(kPersonKeysPrefix + 1));
+  PBL_RETURN_IF_ERROR(storage.Scan(start, end, [&](std::string_view key, std::string_view value) {
+    if (key.size() < 1 + crypto::kHashBytes) {
+      bad = absl::DataLossError("a person row is malformed");
+      return false;
+    }
+    if (key.size() == 1 + crypto::kHashBytes) {  // `k` P: the data key, before P's schemes
+      std::memcpy(handle.data(), key.data() + 1, handle.size());
+      absl::StatusOr<crypto::SecretKey> unwrapped = secrets.UnwrapDataKey(value, handle);
+      if (!unwrapped.ok()) {
+        bad = unwrapped.status();
+        return false;
+      }
+      data_key = std::make_shared<const crypto::SecretKey>(*std::move(unwrapped));
+      return true;
+    }
+    if (data_key == nullptr ||
+        key.substr(1, crypto::kHashBytes) !=
+            std::string_view(reinterpret_cast<const char*>(handle.data()), handle.size())) {
+      bad = absl::DataLossError("a person's scheme row has no person row");
+      return false;
+    }
+    const std::string scheme_id(key.substr(1 + crypto::kHashBytes));
+    absl::StatusOr<ProvenPersonKey> k = OpenPersonKey(*data_key, handle, scheme_id, value);
+    if (!k.ok()) {
+      bad = k.status();
+      return false;
+    }
+    if (!owners.emplace(k->key, KeyOwner{handle, data_key, scheme_id, k->proof}).second) {
+      bad = absl::DataLossError("two person rows hold one person key");
+      return false;
+    }
+    return true;
+  }));
+  PBL_RETURN_IF_ERROR(bad);
+  return owners;
+}
+
+// Checks v2's person index rows one by one: each names a leaf below the head that carries its
+// K, whose content row opens with its person's data key to an opening of the leaf, of an entry
+// of that person and scheme, and whose K is the VRF's for them.
+class SealedRowChecker {
+ public:
+  SealedRowChecker(const NodeSecrets& secrets, const PersonStore& persons,
+                   const std::map<PersonKey, KeyOwner>& owners, int64_t size,
+                   const crypto::ShortHasher& hasher, PersonStore::ReadLeaf read_leaf)
+      : secrets_(secrets),
+        persons_(persons),
+        owners_(owners),
+        size_(size),
+        hasher_(hasher),
+        read_leaf_(std::move(read_leaf)) {}
+
+  absl::Status Check(std::string_view key) {
+    const auto parsed = ParseChainRowKey(key);
+    if (!parsed) return absl::DataLossError("a person index row is malformed");
+    const auto [k, index] = *parsed;
+    if (index >= size_) {
+      // A group appended while Verify runs has rows past the head it checks.
+      absl::Status entry = read_leaf_(index).status();
+      if (entry.ok() || !absl::IsNotFound(entry)) return entry;
+      return absl::DataLossError(StrCat("a person index row points past the log (", index, ")"));
+    }
+    const auto owner = owners_.find(k);
+    if (owner == owners_.end()) {
+      return absl::DataLossError(StrCat("entry ", index, "'s person key has no person row"));
+    }
+    PBL_ASSIGN_OR_RETURN(const std::string leaf_bytes, read_leaf_(index));
+    absl::StatusOr<Leaf> leaf = ParseLeaf(leaf_bytes);
+    if (!leaf.ok() || leaf->kind != LeafKind::kPerson || leaf->person_key != k) {
+      return absl::DataLossError(
+          StrCat("the person index row for entry ", index, " names a key the leaf does not carry"));
+    }
+    PBL_ASSIGN_OR_RETURN(const std::string opening,
+                         persons_.OpenRow(index, leaf_bytes, *owner->second.data_key));
+    PBL_RETURN_IF_ERROR(CheckContent(index, k, owner->second,
+                                     std::string_view(opening).substr(kCommitmentNonceBytes)));
+    sum_ += hasher_.Hash(crypto::AsBytes(key));
+    ++rows_;
+    return absl::OkStatus();
+  }
+
+  int64_t rows() const { return rows_; }
+  uint64_t sum() const { return sum_; }
+
+ private:
+  absl::Status CheckContent(int64_t index, const PersonKey& k, const KeyOwner& owner,
+                            std::string_view content) {
+    absl::StatusOr<EntryKeyFields> fields = ValidateEntry(content);
+    if (!fields.ok() || fields->scheme_id != owner.scheme_id ||
+        secrets_.HandleOf(fields->person_id) != owner.handle) {
+      return absl::DataLossError(StrCat(
+          "entry ", index, "'s content is not an entry of the person and scheme of its key"));
+    }
+    if (proven_.insert(k).second) {
+      absl::StatusOr<PersonKey> from_proof = VerifyPersonKey(
+          secrets_.vrf_public_key(), fields->scheme_id, fields->person_id, owner.proof);
+      if (!from_proof.ok() || *from_proof != k) {
+        return absl::DataLossError(
+            StrCat("entry ", index, "'s person key is not the VRF's for its person and scheme"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const NodeSecrets& secrets_;
+  const PersonStore& persons_;
+  const std::map<PersonKey, KeyOwner>& owners_;
+  const int64_t size_;
+  const crypto::ShortHasher& hasher_;
+  const PersonStore::ReadLeaf read_leaf_;
+  std::set<PersonKey> proven_;  // whose VRF proof was checked
+  uint64_t sum_ = 0;
+  int64_t rows_ = 0;
+};
+
+}  // namespace
+
+absl::Status Ledger::VerifySealed(int64_t size, int64_t person_leaves, uint64_t expected_sum,
+                                  const crypto::ShortHasher& hasher) const {
+  PBL_ASSIGN_OR_RETURN(const auto owners, KeyOwners(*storage_, *options_.secrets));
+  SealedRowChecker checker(*options_.secrets, *persons_, owners, size, hasher,
+                           [this](int64_t index) { return ReadEntry(index); });
+  absl::Status bad;
+  const std::string start(1, kChainPrefix);
+  const std::string end(1, static_cast<char>(kChainPrefix + 1));
+  PBL_RETURN_IF_ERROR(storage_->Scan(start, end, [&](std::string_view key, std::string_view) {
+    bad = checker.Check(key);
+    return bad.ok();
+  }));
+  PBL_RETURN_IF_ERROR(bad);
+  if (checker.rows() != person_leaves || checker.sum() != expected_sum) {
+    // Every row found names a right leaf, so some leaf has no row: name the first.
+    for (int64_t i = 1; i < size; ++i) {
+      PBL_ASSIGN_OR_RETURN(const std::string leaf_bytes, ReadEntry(i));
+      PBL_ASSIGN_OR_RETURN(const Leaf leaf, ParseLeaf(leaf_bytes));
+      if (absl::IsNotFound(storage_->Get(ChainRowKey(leaf.person_key, i)).status())) {
+        return absl::DataLossError(StrCat("entry ", i, " has no person index row"));
+      }
+    }
+    return absl::DataLossError("the person index differs from the leaves");
+  }
+  // No content row without its leaf.
+  int64_t content_rows = 0;
+  PBL_RETURN_IF_ERROR(storage_->Scan(ContentRowKey(0), ContentRowKey(size),
+                                     [&](std::string_view, std::string_view) {
+                                       ++content_rows;
+                                       return true;
+                                     }));
+  if (content_rows != person_leaves) {
+    return absl::DataLossError(
+        StrCat(content_rows, " content rows for ", person_leaves, " person leaves"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace pbl::ledger

@@ -89,7 +89,7 @@ std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id)
   return key;
 }
 
-std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index) {
+std::string PersonIndexKey(std::string_view person_id, std::string_view scheme_id, int64_t index) {
   std::string key = PersonPrefix(person_id, scheme_id);
   AppendBigEndian(&key, index);
   return key;

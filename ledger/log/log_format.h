@@ -33,6 +33,15 @@ inline constexpr char kCheckpointPrefix = 'c';
 inline constexpr char kBatchPrefix = 'b';
 inline constexpr size_t kBatchIdBytesMax = 128;
 
+// Log format v2's rows (specs/log-format-v2.md, section 10), beside `e`, `h`, `c`, `b`, `f`:
+// `d` u64(index): the sealed opening of a person leaf (node_secrets.h, SealContent);
+// `k` P: the person's wrapped data key; `k` P scheme_id: that scheme's K and VRF proof, sealed
+// under the data key; `q` K u64(index): empty, one per leaf carrying K (the person index).
+inline constexpr char kContentPrefix = 'd';
+inline constexpr char kPersonKeysPrefix = 'k';
+inline constexpr char kChainPrefix = 'q';
+inline constexpr std::string_view kLayoutV2 = "pbl-log/v2/entry-bundles-16";
+
 // Entries are stored in bundles (specs/ledger.md, "Keys"): up to kBundleEntries consecutive
 // entries of one group under the key of the first, each as a 2-byte big-endian length and its
 // bytes (the entry bundle encoding of C2SP tlog-tiles). A bundle never crosses a multiple of
@@ -94,7 +103,7 @@ std::string EncodeBatchRecord(const BatchRecord& record);
 absl::StatusOr<BatchRecord> DecodeBatchRecord(std::string_view value);
 
 // `p` person_id scheme_id 0x00 index: a person's entries sort by scheme, then log order.
-std::string PersonKey(std::string_view person_id, std::string_view scheme_id, int64_t index);
+std::string PersonIndexKey(std::string_view person_id, std::string_view scheme_id, int64_t index);
 // The prefix of every row of one person (scheme_id empty) or of one person in one scheme.
 std::string PersonPrefix(std::string_view person_id, std::string_view scheme_id);
 

@@ -1,7 +1,9 @@
 #include "ledger/log/node_secrets.h"
 
+#include <cstring>
 #include <vector>
 
+#include "crypto/base/strings.h"
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/hmac.h"
@@ -30,8 +32,7 @@ crypto::SecretKey IndexKey(const crypto::SecretKey& master) {
 
 crypto::VrfSecretKey VrfKey(const crypto::SecretKey& master) {
   // 64 bytes reducing to 0 has probability 2^-252.
-  return crypto::VrfSecretKey::FromWideBytes(Derived(master, "pbl.v2 vrf key", 64).bytes())
-      .value();
+  return crypto::VrfSecretKey::FromWideBytes(Derived(master, "pbl.v2 vrf key", 64).bytes()).value();
 }
 
 std::string DataKeyAd(const PersonHandle& handle) {
@@ -40,12 +41,16 @@ std::string DataKeyAd(const PersonHandle& handle) {
   return ad;
 }
 
-std::string ContentAd(int64_t index, const PersonKey& key) {
+std::string ContentAd(const crypto::Hash& leaf_hash) {
   std::string ad = "pbl.v2 content\n";
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    ad.push_back(static_cast<char>(static_cast<uint64_t>(index) >> shift));
-  }
-  ad.append(reinterpret_cast<const char*>(key.data()), key.size());
+  ad.append(reinterpret_cast<const char*>(leaf_hash.data()), leaf_hash.size());
+  return ad;
+}
+
+std::string PersonKeyAd(const PersonHandle& handle, std::string_view scheme_id) {
+  std::string ad = "pbl.v2 person key\n";
+  ad.append(reinterpret_cast<const char*>(handle.data()), handle.size());
+  ad.append(scheme_id);
   return ad;
 }
 
@@ -89,14 +94,36 @@ absl::StatusOr<crypto::SecretKey> NodeSecrets::UnwrapDataKey(std::string_view wr
   return key;
 }
 
-std::string SealContent(const crypto::SecretKey& data_key, int64_t index, const PersonKey& key,
+std::string SealContent(const crypto::SecretKey& data_key, const crypto::Hash& leaf_hash,
                         std::string_view opening) {
-  return crypto::AeadSeal(data_key, opening, ContentAd(index, key));
+  return crypto::AeadSeal(data_key, opening, ContentAd(leaf_hash));
 }
 
-absl::StatusOr<std::string> OpenContent(const crypto::SecretKey& data_key, int64_t index,
-                                        const PersonKey& key, std::string_view row) {
-  return crypto::AeadOpen(data_key, row, ContentAd(index, key));
+absl::StatusOr<std::string> OpenContent(const crypto::SecretKey& data_key,
+                                        const crypto::Hash& leaf_hash, std::string_view row) {
+  return crypto::AeadOpen(data_key, row, ContentAd(leaf_hash));
+}
+
+std::string SealPersonKey(const crypto::SecretKey& data_key, const PersonHandle& handle,
+                          std::string_view scheme_id, const ProvenPersonKey& key) {
+  std::string plain(reinterpret_cast<const char*>(key.key.data()), key.key.size());
+  plain.append(reinterpret_cast<const char*>(key.proof.data()), key.proof.size());
+  return crypto::AeadSeal(data_key, plain, PersonKeyAd(handle, scheme_id));
+}
+
+absl::StatusOr<ProvenPersonKey> OpenPersonKey(const crypto::SecretKey& data_key,
+                                              const PersonHandle& handle,
+                                              std::string_view scheme_id, std::string_view row) {
+  absl::StatusOr<std::string> plain =
+      crypto::AeadOpen(data_key, row, PersonKeyAd(handle, scheme_id));
+  ProvenPersonKey out;
+  if (!plain.ok() || plain->size() != out.key.size() + out.proof.size()) {
+    return absl::DataLossError(
+        StrCat("the person key row of scheme ", scheme_id, " does not open for its person"));
+  }
+  std::memcpy(out.key.data(), plain->data(), out.key.size());
+  std::memcpy(out.proof.data(), plain->data() + out.key.size(), out.proof.size());
+  return out;
 }
 
 }  // namespace pbl::ledger

@@ -51,13 +51,22 @@ class NodeSecrets {
   crypto::VrfSecretKey vrf_;
 };
 
-// A content row: XChaCha20-Poly1305(data key, opening, AD "pbl.v2 content\n" || u64(index) ||
-// K), so a row moved to another index or person does not open.
-std::string SealContent(const crypto::SecretKey& data_key, int64_t index, const PersonKey& key,
+// A content row: XChaCha20-Poly1305(data key, opening, AD "pbl.v2 content\n" || leaf hash),
+// the RFC 9162 hash of the leaf the opening opens, so a row moved to another leaf does not open.
+std::string SealContent(const crypto::SecretKey& data_key, const crypto::Hash& leaf_hash,
                         std::string_view opening);
-// DATA_LOSS if the row was not sealed for this index and K under this data key.
-absl::StatusOr<std::string> OpenContent(const crypto::SecretKey& data_key, int64_t index,
-                                        const PersonKey& key, std::string_view row);
+// DATA_LOSS if the row was not sealed for this leaf under this data key.
+absl::StatusOr<std::string> OpenContent(const crypto::SecretKey& data_key,
+                                        const crypto::Hash& leaf_hash, std::string_view row);
+
+// A person's K and VRF proof for one scheme, sealed under the person's data key with AD
+// "pbl.v2 person key\n" || P || scheme_id (the value of row `k` P scheme_id).
+std::string SealPersonKey(const crypto::SecretKey& data_key, const PersonHandle& handle,
+                          std::string_view scheme_id, const ProvenPersonKey& key);
+// DATA_LOSS if the row does not open for this person and scheme or is not 112 bytes inside.
+absl::StatusOr<ProvenPersonKey> OpenPersonKey(const crypto::SecretKey& data_key,
+                                              const PersonHandle& handle,
+                                              std::string_view scheme_id, std::string_view row);
 
 }  // namespace pbl::ledger
 

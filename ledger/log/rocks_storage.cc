@@ -36,9 +36,13 @@ rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 // Column families: the default one (required by RocksDB, holds any other key) and one per prefix.
-constexpr std::array<char, 4> kFamilyPrefixes = {kEntryPrefix, kHashPrefix, kPersonPrefix,
-                                                 kCheckpointPrefix};
-constexpr std::array<const char*, 4> kFamilyNames = {"entries", "hashes", "persons", "checkpoints"};
+// v2's content rows arrive in index order like the entries; its person keys and person index
+// rows in random order like v1's person rows.
+constexpr std::array<char, 7> kFamilyPrefixes = {
+    kEntryPrefix,   kHashPrefix,       kPersonPrefix, kCheckpointPrefix,
+    kContentPrefix, kPersonKeysPrefix, kChainPrefix};
+constexpr std::array<const char*, 7> kFamilyNames = {
+    "entries", "hashes", "persons", "checkpoints", "contents", "person_keys", "person_chains"};
 
 class Families {
  public:
@@ -190,7 +194,8 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenRocksStorage(const std::string& pat
                                                           const RocksStorageOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  // A log written before a family existed gets it, empty.
+  db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   // After a crash the write-ahead log is replayed up to its first damaged or missing record and
   // no further, so that the database is always a prefix of what was written: a group written
@@ -206,8 +211,9 @@ absl::StatusOr<std::unique_ptr<Storage>> OpenRocksStorage(const std::string& pat
   // in a 16 MB memtable that search stays in cache far more than in 64 MB. pbld spent 15% less
   // CPU on an import of 1,000,000 rows (scripts/bench-import.sh, A/B in one run); the entries
   // and hashes arrive in key order and insert next to the previous key whatever the size.
-  const std::array<size_t, 4> buffer_bytes = {size_t{64} << 20, size_t{16} << 20, size_t{16} << 20,
-                                              size_t{4} << 20};
+  const std::array<size_t, 7> buffer_bytes = {size_t{64} << 20, size_t{16} << 20, size_t{16} << 20,
+                                              size_t{4} << 20,  size_t{64} << 20, size_t{16} << 20,
+                                              size_t{16} << 20};
   for (size_t i = 0; i < kFamilyNames.size(); ++i) {
     families.emplace_back(kFamilyNames[i], FamilyOptions(buffer_bytes[i]));
   }

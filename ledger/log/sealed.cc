@@ -7,6 +7,7 @@
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/encoding.h"
+#include "pbl/v2/log.pb.h"
 
 namespace pbl::ledger {
 
@@ -39,8 +40,8 @@ absl::StatusOr<Leaf> ParseLeaf(std::string_view bytes) {
     return absl::InvalidArgumentError("not a v2 leaf (it must start with version byte 0x02)");
   }
   if (bytes.size() > kLeafBytesMax) {
-    return absl::InvalidArgumentError(StrCat("a leaf of ", bytes.size(), " bytes (at most ",
-                                             kLeafBytesMax, ")"));
+    return absl::InvalidArgumentError(
+        StrCat("a leaf of ", bytes.size(), " bytes (at most ", kLeafBytesMax, ")"));
   }
   Leaf leaf;
   const uint8_t kind = static_cast<uint8_t>(bytes[1]);
@@ -93,6 +94,15 @@ std::string ErasureLeaf(const PersonKey& key, std::string_view body) {
   AppendHash(&out, key);
   out.append(body);
   return out;
+}
+
+std::string LogParametersLeaf(const crypto::VrfPublicKey& vrf_public_key) {
+  v2::PublicEntry entry;
+  v2::LogParameters* params = entry.mutable_log_parameters();
+  params->set_format("pbl.v2");
+  params->set_vrf_public_key(
+      std::string(reinterpret_cast<const char*>(vrf_public_key.data()), vrf_public_key.size()));
+  return PublicLeaf(entry.SerializeAsString());
 }
 
 crypto::Hash Commitment(const CommitmentNonce& nonce, std::string_view content) {

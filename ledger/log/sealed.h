@@ -30,9 +30,9 @@ using CommitmentNonce = std::array<uint8_t, kCommitmentNonceBytes>;
 // A parsed leaf; `body` views the bytes it was parsed from.
 struct Leaf {
   LeafKind kind = LeafKind::kPerson;
-  PersonKey person_key{};      // person and erasure leaves
-  crypto::Hash commitment{};   // person leaves
-  std::string_view body;       // public and erasure leaves: their protobuf
+  PersonKey person_key{};     // person and erasure leaves
+  crypto::Hash commitment{};  // person leaves
+  std::string_view body;      // public and erasure leaves: their protobuf
 };
 
 // INVALID_ARGUMENT saying why unless `bytes` is one v2 leaf: version 0x02, a known kind, a
@@ -42,6 +42,10 @@ std::string PersonLeaf(const PersonKey& key, const crypto::Hash& commitment);
 // `body` at most kLeafBytesMax - 2 (public) or - 34 (erasure) bytes; checked.
 std::string PublicLeaf(std::string_view body);
 std::string ErasureLeaf(const PersonKey& key, std::string_view body);
+
+// Entry 0 of a v2 log: a public leaf holding PublicEntry{log_parameters{format "pbl.v2",
+// vrf_public_key}} (specs/proto/pbl/v2/log.proto).
+std::string LogParametersLeaf(const crypto::VrfPublicKey& vrf_public_key);
 
 // H("pbl.v2 commitment\n" || nonce || content).
 crypto::Hash Commitment(const CommitmentNonce& nonce, std::string_view content);

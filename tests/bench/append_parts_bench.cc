@@ -67,7 +67,7 @@ void BM_PersonKey(benchmark::State& state) {
   const auto fields = ValidateEntry(entries[0]);
   int64_t index = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(PersonKey(fields->person_id, fields->scheme_id, index++));
+    benchmark::DoNotOptimize(PersonIndexKey(fields->person_id, fields->scheme_id, index++));
   }
 }
 BENCHMARK(BM_PersonKey);

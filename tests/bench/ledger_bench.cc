@@ -338,7 +338,8 @@ absl::StatusOr<WriteResult> RunWrites(const Flags& flags, std::string name, int 
         batch.entries.push_back(EntryAt(flags, i));
         result.bytes += static_cast<int64_t>(batch.entries.back().size());
         if (person_keys) {
-          batch.person_keys.push_back(PersonKey(testing::PersonId(i % flags.people), kScheme, i));
+          batch.person_keys.push_back(
+              PersonIndexKey(testing::PersonId(i % flags.people), kScheme, i));
         }
       }
     }

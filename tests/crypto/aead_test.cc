@@ -28,9 +28,9 @@ SecretKey Key(uint8_t fill) {
 }
 
 TEST(AeadTest, TheDraftsTestVector) {
-  ASSERT_OK_AND_ASSIGN(
-      const SecretKey key,
-      SecretKey::FromBytes(Hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")));
+  ASSERT_OK_AND_ASSIGN(const SecretKey key,
+                       SecretKey::FromBytes(Hex(
+                           "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")));
   AeadNonce nonce;
   const std::vector<uint8_t> iv = Hex("404142434445464748494a4b4c4d4e4f5051525354555657");
   std::copy(iv.begin(), iv.end(), nonce.begin());
@@ -64,8 +64,7 @@ TEST(AeadTest, SealOpensWithItsKeyAndAssociatedDataOnly) {
     EXPECT_THAT(AeadOpen(key, changed, "row 7"), StatusIs(absl::StatusCode::kDataLoss)) << i;
   }
   for (size_t n = 0; n < sealed.size(); ++n) {
-    EXPECT_THAT(AeadOpen(key, sealed.substr(0, n), "row 7"),
-                StatusIs(absl::StatusCode::kDataLoss))
+    EXPECT_THAT(AeadOpen(key, sealed.substr(0, n), "row 7"), StatusIs(absl::StatusCode::kDataLoss))
         << n;
   }
 }

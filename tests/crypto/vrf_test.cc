@@ -109,7 +109,8 @@ TEST(VrfTest, KeysAndProofsThatDoNotDecodeAreRefused) {
 
 TEST(VrfTest, AKeyFromWideBytesIsTheirReductionModuloTheOrder) {
   // 64 bytes whose value is the order plus 5: the key of scalar 5.
-  std::vector<uint8_t> wide = Hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  std::vector<uint8_t> wide =
+      Hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   wide[0] = static_cast<uint8_t>(wide[0] + 5);
   wide.resize(64, 0);
   std::vector<uint8_t> five(32, 0);

@@ -22,7 +22,7 @@ TEST(LogFormatTest, IndexKeysSortNumerically) {
 
 TEST(LogFormatTest, PersonKeysRoundTripAndGroupBySchemeThenIndex) {
   const std::string person = "310104196001010007";
-  const std::string key = PersonKey(person, "UEBPI-310000", 42);
+  const std::string key = PersonIndexKey(person, "UEBPI-310000", 42);
   const std::optional<PersonKeyParts> parts = ParsePersonKey(key);
   ASSERT_TRUE(parts.has_value());
   EXPECT_EQ(parts->person_id, person);
@@ -31,8 +31,8 @@ TEST(LogFormatTest, PersonKeysRoundTripAndGroupBySchemeThenIndex) {
   EXPECT_TRUE(key.starts_with(PersonPrefix(person, "UEBPI-310000")));
   EXPECT_TRUE(key.starts_with(PersonPrefix(person, "")));
   EXPECT_FALSE(
-      PersonKey(person, "UEBPI-3100001", 1).starts_with(PersonPrefix(person, "UEBPI-310000")));
-  EXPECT_LT(PersonKey(person, "HPF-310000", 900), PersonKey(person, "UEBPI-310000", 1));
+      PersonIndexKey(person, "UEBPI-3100001", 1).starts_with(PersonPrefix(person, "UEBPI-310000")));
+  EXPECT_LT(PersonIndexKey(person, "HPF-310000", 900), PersonIndexKey(person, "UEBPI-310000", 1));
   EXPECT_EQ(ParsePersonKey(key.substr(0, key.size() - 1)), std::nullopt);
 }
 

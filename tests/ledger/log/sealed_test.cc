@@ -135,21 +135,32 @@ TEST(NodeSecretsTest, DataKeysAndContentOpenOnlyWhereTheyWereSealed) {
   const crypto::SecretKey data_key = crypto::SecretKey::Generate();
   const std::string wrapped = secrets.WrapDataKey(data_key, p);
   ASSERT_OK_AND_ASSIGN(const crypto::SecretKey unwrapped, secrets.UnwrapDataKey(wrapped, p));
-  EXPECT_TRUE(std::equal(unwrapped.bytes().begin(), unwrapped.bytes().end(),
-                         data_key.bytes().begin()));
+  EXPECT_TRUE(
+      std::equal(unwrapped.bytes().begin(), unwrapped.bytes().end(), data_key.bytes().begin()));
   EXPECT_THAT(secrets.UnwrapDataKey(wrapped, secrets.HandleOf("340104198409010033")),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(NodeSecrets(crypto::SecretKey::Generate()).UnwrapDataKey(wrapped, p),
               StatusIs(absl::StatusCode::kDataLoss));
 
-  const std::string row = SealContent(data_key, 42, Filled(1), "opening 340104198409010032");
+  const std::string row = SealContent(data_key, Filled(1), "opening 340104198409010032");
   EXPECT_EQ(row.find("340104"), std::string::npos);
-  EXPECT_THAT(OpenContent(data_key, 42, Filled(1), row),
+  EXPECT_THAT(OpenContent(data_key, Filled(1), row),
               IsOkAndHolds(std::string("opening 340104198409010032")));
-  EXPECT_THAT(OpenContent(data_key, 43, Filled(1), row), StatusIs(absl::StatusCode::kDataLoss));
-  EXPECT_THAT(OpenContent(data_key, 42, Filled(2), row), StatusIs(absl::StatusCode::kDataLoss));
-  EXPECT_THAT(OpenContent(crypto::SecretKey::Generate(), 42, Filled(1), row),
+  EXPECT_THAT(OpenContent(data_key, Filled(2), row), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(OpenContent(crypto::SecretKey::Generate(), Filled(1), row),
               StatusIs(absl::StatusCode::kDataLoss));
+
+  const ProvenPersonKey k = secrets.ProvePersonKey("UEBPI-310000", "340104198409010032");
+  const std::string key_row = SealPersonKey(data_key, p, "UEBPI-310000", k);
+  ASSERT_OK_AND_ASSIGN(const ProvenPersonKey opened,
+                       OpenPersonKey(data_key, p, "UEBPI-310000", key_row));
+  EXPECT_EQ(opened.key, k.key);
+  EXPECT_EQ(opened.proof, k.proof);
+  EXPECT_THAT(OpenPersonKey(data_key, p, "UEBPI-340000", key_row),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(
+      OpenPersonKey(data_key, secrets.HandleOf("340104198409010033"), "UEBPI-310000", key_row),
+      StatusIs(absl::StatusCode::kDataLoss));
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "crypto/sha256.h"
 #include "ledger/log/ledger.h"
 #include "ledger/log/log_format.h"
+#include "ledger/log/person_store.h"
 #include "tests/testing/entries.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -69,10 +70,11 @@ class RawDb {
       status_ = rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles_, &db);
     db_.reset(db);
     for (size_t i = 0; i < handles_.size(); ++i) {
-      static const std::map<std::string, char> kPrefixOf = {{"entries", kEntryPrefix},
-                                                            {"hashes", kHashPrefix},
-                                                            {"persons", kPersonPrefix},
-                                                            {"checkpoints", kCheckpointPrefix}};
+      static const std::map<std::string, char> kPrefixOf = {
+          {"entries", kEntryPrefix},      {"hashes", kHashPrefix},
+          {"persons", kPersonPrefix},     {"checkpoints", kCheckpointPrefix},
+          {"contents", kContentPrefix},   {"person_keys", kPersonKeysPrefix},
+          {"person_chains", kChainPrefix}};
       if (auto it = kPrefixOf.find(names[i]); it != kPrefixOf.end())
         by_prefix_[it->second] = handles_[i];
     }
@@ -208,6 +210,10 @@ class RawDb {
 
 class TamperTest : public ::testing::Test {
  protected:
+  TamperTest() = default;
+  // A v2 log (entry 0 its parameters, then the same entries) when `secrets` is set.
+  explicit TamperTest(const NodeSecrets* secrets) : secrets_(secrets) {}
+
   void SetUp() override {
     dir_ = ::pbl::testing::FreshTestDir("tamper");
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Open());
@@ -219,7 +225,7 @@ class TamperTest : public ::testing::Test {
       }
       ASSERT_OK(ledger->Append(std::move(batch)));
     }
-    ASSERT_EQ(ledger->Head().size, kLogSize);
+    ASSERT_EQ(ledger->Head().size, kLogSize + (secrets_ != nullptr ? 1 : 0));
     ASSERT_OK(ledger->Verify());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -227,10 +233,11 @@ class TamperTest : public ::testing::Test {
   absl::StatusOr<std::unique_ptr<Ledger>> Open() {
     absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(dir_.string());
     if (!storage.ok()) return storage.status();
-    return Ledger::Open(
-        std::move(*storage),
-        LedgerOptions{
-            .origin = std::string(kOrigin), .key = &key_, .on_group = nullptr, .on_stop = nullptr});
+    return Ledger::Open(std::move(*storage), LedgerOptions{.origin = std::string(kOrigin),
+                                                           .key = &key_,
+                                                           .on_group = nullptr,
+                                                           .on_stop = nullptr,
+                                                           .secrets = secrets_});
   }
 
   // What a tampered log reports: Open's error if it does not open, else Verify's result.
@@ -259,6 +266,7 @@ class TamperTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   crypto::SigningKey key_ = FixedKey();
+  const NodeSecrets* secrets_ = nullptr;
 };
 
 TEST_F(TamperTest, FlippedEntryByteIsDataLoss) {
@@ -450,15 +458,15 @@ TEST_F(TamperTest, HashBlobPastTheTreeIsDataLoss) {
 }
 
 TEST_F(TamperTest, IndexRowRemovedIsDataLoss) {
-  Tamper([](RawDb& db) { db.Delete(PersonKey(PersonId(kVictimPerson), kScheme, kVictim)); });
+  Tamper([](RawDb& db) { db.Delete(PersonIndexKey(PersonId(kVictimPerson), kScheme, kVictim)); });
   EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
                                         HasSubstr("entry 123 has no person index row")));
 }
 
 TEST_F(TamperTest, IndexRowMovedToAnotherPersonIsDataLoss) {
   Tamper([](RawDb& db) {
-    db.Delete(PersonKey(PersonId(kVictimPerson), kScheme, kVictim));
-    db.Put(PersonKey(PersonId(kVictimPerson + 1), kScheme, kVictim), "");
+    db.Delete(PersonIndexKey(PersonId(kVictimPerson), kScheme, kVictim));
+    db.Put(PersonIndexKey(PersonId(kVictimPerson + 1), kScheme, kVictim), "");
   });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss,
@@ -466,7 +474,7 @@ TEST_F(TamperTest, IndexRowMovedToAnotherPersonIsDataLoss) {
 }
 
 TEST_F(TamperTest, IndexRowForANonexistentEntryIsDataLoss) {
-  Tamper([](RawDb& db) { db.Put(PersonKey(PersonId(kVictimPerson), kScheme, kLogSize), ""); });
+  Tamper([](RawDb& db) { db.Put(PersonIndexKey(PersonId(kVictimPerson), kScheme, kLogSize), ""); });
   EXPECT_THAT(OpenAndVerify(),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr("person index row"), HasSubstr("points past the log"))));
@@ -569,6 +577,122 @@ TEST_F(LayoutTest, AnUnknownLayoutIsRefused) {
   Tamper([](RawDb& db) { db.Put(kLayoutKey, "pbl-log/entry-bundles-256"); });
   EXPECT_THAT(Open().status(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                         HasSubstr("'pbl-log/entry-bundles-256'")));
+}
+
+// The same log in format v2: entry 0 holds the log's parameters, so the entries above are one
+// place later, and each has a content row, a person index row and its person's key rows.
+class SealedTamperTest : public TamperTest {
+ protected:
+  static constexpr int64_t kSealedVictim = kVictim + 1;
+  static constexpr int64_t kSealedSize = kLogSize + 1;
+
+  SealedTamperTest() : TamperTest(&sealed_secrets_) {}
+
+  // The K that leaf `index` carries, read from the closed database.
+  static PersonKey KeyOf(RawDb& db, int64_t index) {
+    PersonKey k{};
+    const std::string leaf = db.GetEntry(index);
+    if (leaf.size() == kPersonLeafBytes) std::copy_n(leaf.begin() + 2, k.size(), k.begin());
+    return k;
+  }
+  std::string PersonRow(int64_t person) const {
+    return PersonRowKey(sealed_secrets_.HandleOf(PersonId(person)));
+  }
+
+  // Made before the base's SetUp opens the log with it.
+  NodeSecrets sealed_secrets_{crypto::SecretKey::FromBytes(std::vector<uint8_t>(32, 0x5a)).value()};
+};
+
+TEST_F(SealedTamperTest, ChangedContentRowIsDataLoss) {
+  Tamper([](RawDb& db) {
+    std::string row = db.Get(ContentRowKey(kSealedVictim));
+    row[row.size() / 2] = static_cast<char>(row[row.size() / 2] ^ 0x01);
+    db.Put(ContentRowKey(kSealedVictim), row);
+  });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("content row of entry 124 does not open")));
+}
+
+TEST_F(SealedTamperTest, ContentRowOfAnotherEntryOfThePersonIsDataLoss) {
+  // Entry 124 and entry 124 + kPeople are the same worker's: one data key opens both rows, but
+  // each row is sealed to its own leaf.
+  Tamper([](RawDb& db) {
+    db.Put(ContentRowKey(kSealedVictim), db.Get(ContentRowKey(kSealedVictim + kPeople)));
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("content row of entry 124 does not open for its leaf")));
+}
+
+TEST_F(SealedTamperTest, DeletedContentRowIsDataLoss) {
+  Tamper([](RawDb& db) { db.Delete(ContentRowKey(kSealedVictim)); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("content row of entry 124")));
+}
+
+TEST_F(SealedTamperTest, ContentRowWithoutALeafIsDataLoss) {
+  Tamper([](RawDb& db) { db.Put(ContentRowKey(0), db.Get(ContentRowKey(kSealedVictim))); });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("351 content rows for 350 person leaves")));
+}
+
+TEST_F(SealedTamperTest, DeletedPersonIndexRowIsDataLoss) {
+  Tamper([](RawDb& db) { db.Delete(ChainRowKey(KeyOf(db, kSealedVictim), kSealedVictim)); });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("entry 124 has no person index row")));
+}
+
+TEST_F(SealedTamperTest, PersonIndexRowForAnotherPersonsLeafIsDataLoss) {
+  // Entry 125 is the next worker's: a row claiming it for the victim's key.
+  Tamper([](RawDb& db) { db.Put(ChainRowKey(KeyOf(db, kSealedVictim), kSealedVictim + 1), ""); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("row for entry 125 names a key the leaf does not carry")));
+}
+
+TEST_F(SealedTamperTest, PersonIndexRowPastTheLogIsDataLoss) {
+  Tamper([](RawDb& db) { db.Put(ChainRowKey(KeyOf(db, kSealedVictim), kSealedSize + 5), ""); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("points past the log")));
+}
+
+TEST_F(SealedTamperTest, DataKeyOfAnotherPersonIsDataLoss) {
+  // Each wrapped data key is bound to its person's handle.
+  Tamper(
+      [&](RawDb& db) { db.Put(PersonRow(kVictimPerson), db.Get(PersonRow(kVictimPerson + 1))); });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("data key does not open")));
+}
+
+TEST_F(SealedTamperTest, PersonKeyRowOfAnotherPersonIsDataLoss) {
+  Tamper([&](RawDb& db) {
+    db.Put(PersonRow(kVictimPerson) + std::string(kScheme),
+           db.Get(PersonRow(kVictimPerson + 1) + std::string(kScheme)));
+  });
+  EXPECT_THAT(OpenAndVerify(), StatusIs(absl::StatusCode::kDataLoss,
+                                        HasSubstr("person key row of scheme UEBPI-310000")));
+}
+
+TEST_F(SealedTamperTest, ForgedPersonLeafIsDataLoss) {
+  // A leaf with the victim's key and another commitment: its hash is not the stored one.
+  Tamper([](RawDb& db) {
+    std::string leaf = db.GetEntry(kSealedVictim);
+    leaf[40] = static_cast<char>(leaf[40] ^ 0x01);
+    db.PutEntry(kSealedVictim, leaf);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("entry 124"), HasSubstr("stored leaf hash"))));
+}
+
+TEST_F(SealedTamperTest, ChangedLogParametersDoNotOpen) {
+  Tamper([](RawDb& db) {
+    std::string params = db.GetEntry(0);
+    params.back() = static_cast<char>(params.back() ^ 0x01);
+    db.PutEntry(0, params);
+  });
+  EXPECT_THAT(OpenAndVerify(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("entry 0 of the log")));
 }
 
 }  // namespace
