@@ -590,7 +590,8 @@ void Ledger::PutGroup(const std::vector<std::shared_ptr<Request>>& fresh, int64_
     for (size_t i = 0; i < r->entries.size(); ++i, ++index) {
       if (sealed()) {
         bundles.Add(r->sealed[i].leaf);
-        PersonStore::Put(index, r->sealed[i], batch);
+        batch.Put(ContentRowKey(index), r->sealed[i].content_row);
+        person_keys.push_back(ChainRowKey(r->sealed[i].key, index));
       } else {
         bundles.Add(r->entries[i]);
         person_keys.push_back(

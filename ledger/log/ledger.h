@@ -211,6 +211,8 @@ class Ledger {
   // v2: the person index rows and every content row against the leaves (ledger_verify.cc).
   absl::Status VerifySealed(int64_t size, int64_t person_leaves, uint64_t expected_sum,
                             const crypto::ShortHasher& hasher) const;
+  absl::Status VerifyPersonIndex(int64_t size, int64_t person_leaves, uint64_t expected_sum,
+                                 const crypto::ShortHasher& hasher) const;
   absl::Status LocateIndexDamage(int64_t size) const;
 
   std::unique_ptr<Storage> storage_;

@@ -3,7 +3,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -332,6 +331,7 @@ struct KeyOwner {
   std::shared_ptr<const crypto::SecretKey> data_key;
   std::string scheme_id;
   crypto::VrfProof proof{};
+  std::string person_id;  // set once an entry of this K was checked
 };
 
 // Every person's data key and every (person, scheme)'s K, from the `k` rows. DATA_LOSS if one
@@ -371,7 +371,7 @@ absl::StatusOr<std::map<PersonKey, KeyOwner>> KeyOwners(const Storage& storage,
       bad = k.status();
       return false;
     }
-    if (!owners.emplace(k->key, KeyOwner{handle, data_key, scheme_id, k->proof}).second) {
+    if (!owners.emplace(k->key, KeyOwner{handle, data_key, scheme_id, k->proof, {}}).second) {
       bad = absl::DataLossError("two person rows hold one person key");
       return false;
     }
@@ -381,122 +381,143 @@ absl::StatusOr<std::map<PersonKey, KeyOwner>> KeyOwners(const Storage& storage,
   return owners;
 }
 
-// Checks v2's person index rows one by one: each names a leaf below the head that carries its
-// K, whose content row opens with its person's data key to an opening of the leaf, of an entry
-// of that person and scheme, and whose K is the VRF's for them.
-class SealedRowChecker {
+// Checks v2's content rows in log order: each opens with the data key of its leaf's K to an
+// opening of that leaf, of an entry of the person and scheme the K's rows name. The K's VRF
+// proof is checked to give K (the K -> person binding itself is the AEAD of the person's rows,
+// which only the master key makes); the full VRF check is the reader's of a statement or
+// package, who knows the person.
+class ContentChecker {
  public:
-  SealedRowChecker(const NodeSecrets& secrets, const PersonStore& persons,
-                   const std::map<PersonKey, KeyOwner>& owners, int64_t size,
-                   const crypto::ShortHasher& hasher, PersonStore::ReadLeaf read_leaf)
-      : secrets_(secrets),
-        persons_(persons),
-        owners_(owners),
-        size_(size),
-        hasher_(hasher),
-        read_leaf_(std::move(read_leaf)) {}
+  ContentChecker(const NodeSecrets& secrets, std::map<PersonKey, KeyOwner>* owners)
+      : secrets_(secrets), owners_(*owners) {}
 
-  absl::Status Check(std::string_view key) {
-    const auto parsed = ParseChainRowKey(key);
-    if (!parsed) return absl::DataLossError("a person index row is malformed");
-    const auto [k, index] = *parsed;
-    if (index >= size_) {
-      // A group appended while Verify runs has rows past the head it checks.
-      absl::Status entry = read_leaf_(index).status();
-      if (entry.ok() || !absl::IsNotFound(entry)) return entry;
-      return absl::DataLossError(StrCat("a person index row points past the log (", index, ")"));
-    }
-    const auto owner = owners_.find(k);
+  absl::Status Check(int64_t index, std::string_view leaf_bytes, std::string_view row) {
+    absl::StatusOr<Leaf> leaf = ParseLeaf(leaf_bytes);
+    if (!leaf.ok()) return absl::DataLossError(StrCat("entry ", index, " is not a v2 leaf"));
+    const auto owner = owners_.find(leaf->person_key);
     if (owner == owners_.end()) {
       return absl::DataLossError(StrCat("entry ", index, "'s person key has no person row"));
     }
-    PBL_ASSIGN_OR_RETURN(const std::string leaf_bytes, read_leaf_(index));
-    absl::StatusOr<Leaf> leaf = ParseLeaf(leaf_bytes);
-    if (!leaf.ok() || leaf->kind != LeafKind::kPerson || leaf->person_key != k) {
-      return absl::DataLossError(
-          StrCat("the person index row for entry ", index, " names a key the leaf does not carry"));
-    }
     PBL_ASSIGN_OR_RETURN(const std::string opening,
-                         persons_.OpenRow(index, leaf_bytes, *owner->second.data_key));
-    PBL_RETURN_IF_ERROR(CheckContent(index, k, owner->second,
-                                     std::string_view(opening).substr(kCommitmentNonceBytes)));
-    sum_ += hasher_.Hash(crypto::AsBytes(key));
-    ++rows_;
-    return absl::OkStatus();
-  }
-
-  int64_t rows() const { return rows_; }
-  uint64_t sum() const { return sum_; }
-
- private:
-  absl::Status CheckContent(int64_t index, const PersonKey& k, const KeyOwner& owner,
-                            std::string_view content) {
+                         OpenContentRow(index, leaf_bytes, *owner->second.data_key, row));
+    const std::string_view content = std::string_view(opening).substr(kCommitmentNonceBytes);
     absl::StatusOr<EntryKeyFields> fields = ValidateEntry(content);
-    if (!fields.ok() || fields->scheme_id != owner.scheme_id ||
-        secrets_.HandleOf(fields->person_id) != owner.handle) {
+    KeyOwner& o = owner->second;
+    bool right = fields.ok() && fields->scheme_id == o.scheme_id;
+    if (right && o.person_id.empty()) {
+      // The first entry of this K: its person's handle, and the K its proof gives.
+      absl::StatusOr<crypto::VrfOutput> beta = crypto::VrfProofToHash(o.proof);
+      right = secrets_.HandleOf(fields->person_id) == o.handle && beta.ok() &&
+              PersonKeyOf(*beta) == leaf->person_key;
+      if (right) o.person_id = fields->person_id;
+    } else if (right) {
+      right = fields->person_id == o.person_id;
+    }
+    if (!right) {
       return absl::DataLossError(StrCat(
           "entry ", index, "'s content is not an entry of the person and scheme of its key"));
     }
-    if (proven_.insert(k).second) {
-      absl::StatusOr<PersonKey> from_proof = VerifyPersonKey(
-          secrets_.vrf_public_key(), fields->scheme_id, fields->person_id, owner.proof);
-      if (!from_proof.ok() || *from_proof != k) {
-        return absl::DataLossError(
-            StrCat("entry ", index, "'s person key is not the VRF's for its person and scheme"));
-      }
-    }
     return absl::OkStatus();
   }
 
+ private:
   const NodeSecrets& secrets_;
-  const PersonStore& persons_;
-  const std::map<PersonKey, KeyOwner>& owners_;
-  const int64_t size_;
-  const crypto::ShortHasher& hasher_;
-  const PersonStore::ReadLeaf read_leaf_;
-  std::set<PersonKey> proven_;  // whose VRF proof was checked
-  uint64_t sum_ = 0;
-  int64_t rows_ = 0;
+  std::map<PersonKey, KeyOwner>& owners_;
 };
+
+constexpr int64_t kContentChunk = 4096;
 
 }  // namespace
 
 absl::Status Ledger::VerifySealed(int64_t size, int64_t person_leaves, uint64_t expected_sum,
                                   const crypto::ShortHasher& hasher) const {
-  PBL_ASSIGN_OR_RETURN(const auto owners, KeyOwners(*storage_, *options_.secrets));
-  SealedRowChecker checker(*options_.secrets, *persons_, owners, size, hasher,
-                           [this](int64_t index) { return ReadEntry(index); });
+  PBL_RETURN_IF_ERROR(VerifyPersonIndex(size, person_leaves, expected_sum, hasher));
+  PBL_ASSIGN_OR_RETURN(auto owners, KeyOwners(*storage_, *options_.secrets));
+  ContentChecker checker(*options_.secrets, &owners);
+  // Leaves and content rows side by side, a chunk at a time, both read in key order.
+  for (int64_t first = 1; first < size; first += kContentChunk) {
+    const int64_t end = std::min(size, first + kContentChunk);
+    std::vector<std::string> leaves;
+    PBL_RETURN_IF_ERROR(ScanEntries(first, end, [&](int64_t, std::string_view leaf) {
+      leaves.emplace_back(leaf);
+      return true;
+    }));
+    int64_t next = first;
+    absl::Status bad;
+    PBL_RETURN_IF_ERROR(storage_->Scan(
+        ContentRowKey(first), ContentRowKey(end), [&](std::string_view key, std::string_view row) {
+          const int64_t index = DecodeIndexKey(kContentPrefix, key).value_or(-1);
+          if (index != next) {
+            bad = absl::DataLossError(StrCat("the content row of entry ", next, " is missing"));
+            return false;
+          }
+          bad = checker.Check(index, leaves[static_cast<size_t>(index - first)], row);
+          ++next;
+          return bad.ok();
+        }));
+    PBL_RETURN_IF_ERROR(bad);
+    if (next != end) {
+      return absl::DataLossError(StrCat("the content row of entry ", next, " is missing"));
+    }
+  }
+  // Entry 0 is public: no content row.
+  if (!absl::IsNotFound(storage_->Get(ContentRowKey(0)).status())) {
+    return absl::DataLossError("a content row for entry 0, which holds no person's data");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Ledger::VerifyPersonIndex(int64_t size, int64_t person_leaves, uint64_t expected_sum,
+                                       const crypto::ShortHasher& hasher) const {
+  uint64_t sum = 0;
+  int64_t rows = 0;
   absl::Status bad;
   const std::string start(1, kChainPrefix);
   const std::string end(1, static_cast<char>(kChainPrefix + 1));
   PBL_RETURN_IF_ERROR(storage_->Scan(start, end, [&](std::string_view key, std::string_view) {
-    bad = checker.Check(key);
+    const auto parsed = ParseChainRowKey(key);
+    if (!parsed) {
+      bad = absl::DataLossError("a person index row is malformed");
+      return false;
+    }
+    if (parsed->second >= size) {
+      // A group appended while Verify runs has rows past the head it checks.
+      bad = ReadEntry(parsed->second).status();
+      if (absl::IsNotFound(bad)) {
+        bad = absl::DataLossError(
+            StrCat("a person index row points past the log (", parsed->second, ")"));
+      }
+      return bad.ok();
+    }
+    sum += hasher.Hash(crypto::AsBytes(key));
+    ++rows;
+    return true;
+  }));
+  PBL_RETURN_IF_ERROR(bad);
+  if (rows == person_leaves && sum == expected_sum) return absl::OkStatus();
+  // Slow path: a row naming a leaf that does not carry its key...
+  PBL_RETURN_IF_ERROR(storage_->Scan(start, end, [&](std::string_view key, std::string_view) {
+    const auto [k, index] = *ParseChainRowKey(key);
+    if (index >= size) return true;
+    absl::StatusOr<std::string> leaf_bytes = ReadEntry(index);
+    absl::StatusOr<Leaf> leaf =
+        leaf_bytes.ok() ? ParseLeaf(*leaf_bytes) : absl::StatusOr<Leaf>(leaf_bytes.status());
+    if (!leaf.ok() || leaf->kind != LeafKind::kPerson || leaf->person_key != k) {
+      bad = absl::DataLossError(
+          StrCat("the person index row for entry ", index, " names a key the leaf does not carry"));
+    }
     return bad.ok();
   }));
   PBL_RETURN_IF_ERROR(bad);
-  if (checker.rows() != person_leaves || checker.sum() != expected_sum) {
-    // Every row found names a right leaf, so some leaf has no row: name the first.
-    for (int64_t i = 1; i < size; ++i) {
-      PBL_ASSIGN_OR_RETURN(const std::string leaf_bytes, ReadEntry(i));
-      PBL_ASSIGN_OR_RETURN(const Leaf leaf, ParseLeaf(leaf_bytes));
-      if (absl::IsNotFound(storage_->Get(ChainRowKey(leaf.person_key, i)).status())) {
-        return absl::DataLossError(StrCat("entry ", i, " has no person index row"));
-      }
+  // ...or a leaf without its row.
+  for (int64_t i = 1; i < size; ++i) {
+    PBL_ASSIGN_OR_RETURN(const std::string leaf_bytes, ReadEntry(i));
+    PBL_ASSIGN_OR_RETURN(const Leaf leaf, ParseLeaf(leaf_bytes));
+    if (absl::IsNotFound(storage_->Get(ChainRowKey(leaf.person_key, i)).status())) {
+      return absl::DataLossError(StrCat("entry ", i, " has no person index row"));
     }
-    return absl::DataLossError("the person index differs from the leaves");
   }
-  // No content row without its leaf.
-  int64_t content_rows = 0;
-  PBL_RETURN_IF_ERROR(storage_->Scan(ContentRowKey(0), ContentRowKey(size),
-                                     [&](std::string_view, std::string_view) {
-                                       ++content_rows;
-                                       return true;
-                                     }));
-  if (content_rows != person_leaves) {
-    return absl::DataLossError(
-        StrCat(content_rows, " content rows for ", person_leaves, " person leaves"));
-  }
-  return absl::OkStatus();
+  return absl::DataLossError("the person index differs from the leaves");
 }
 
 }  // namespace pbl::ledger

@@ -159,11 +159,6 @@ absl::StatusOr<PersonStore::Sealed> PersonStore::Seal(std::string_view content,
   return out;
 }
 
-void PersonStore::Put(int64_t index, const Sealed& sealed, StorageBatch& batch) {
-  batch.Put(ContentRowKey(index), sealed.content_row);
-  batch.Put(ChainRowKey(sealed.key, index), {});
-}
-
 absl::StatusOr<std::vector<PersonStore::SchemeKey>> PersonStore::SchemeKeysOf(
     const Person& person) const {
   const std::string prefix = PersonRowKey(person.handle);
@@ -191,12 +186,11 @@ absl::StatusOr<std::vector<PersonStore::SchemeKey>> PersonStore::SchemeKeys(
   return SchemeKeysOf(*person);
 }
 
-absl::StatusOr<std::string> PersonStore::OpenRow(int64_t index, std::string_view leaf_bytes,
-                                                 const crypto::SecretKey& data_key) const {
-  absl::StatusOr<std::string> row = storage_.Get(ContentRowKey(index));
-  if (!row.ok()) return AsDataLoss(row.status(), StrCat("the content row of entry ", index));
+absl::StatusOr<std::string> OpenContentRow(int64_t index, std::string_view leaf_bytes,
+                                           const crypto::SecretKey& data_key,
+                                           std::string_view row) {
   const crypto::Hash leaf_hash = crypto::LeafHash(crypto::AsBytes(leaf_bytes));
-  absl::StatusOr<std::string> opening = OpenContent(data_key, leaf_hash, *row);
+  absl::StatusOr<std::string> opening = OpenContent(data_key, leaf_hash, row);
   if (!opening.ok()) {
     return absl::DataLossError(
         StrCat("the content row of entry ", index, " does not open for its leaf"));
@@ -207,6 +201,13 @@ absl::StatusOr<std::string> PersonStore::OpenRow(int64_t index, std::string_view
         StrCat("the content of entry ", index, " does not match its leaf's commitment"));
   }
   return opening;
+}
+
+absl::StatusOr<std::string> PersonStore::OpenRow(int64_t index, std::string_view leaf_bytes,
+                                                 const crypto::SecretKey& data_key) const {
+  absl::StatusOr<std::string> row = storage_.Get(ContentRowKey(index));
+  if (!row.ok()) return AsDataLoss(row.status(), StrCat("the content row of entry ", index));
+  return OpenContentRow(index, leaf_bytes, data_key, *row);
 }
 
 absl::StatusOr<std::vector<PersonStore::Opened>> PersonStore::Entries(

@@ -3,11 +3,12 @@
 // (person, scheme)'s K, writes their rows with the entries, and reads a person's entries back
 // through the person index. The ledger owns one per v2 log.
 //
-// Seal runs in the appending thread; Put in the sequencer, for the entries of the group it
-// writes; reads anywhere. A person's data key and a (person, scheme)'s K are made once, by the
-// first Seal that needs them, which writes their rows at once (unsynced, under one lock, so
-// threads sealing a new person at the same time make one key): the write-ahead log keeps them
-// before the group holding the entries, so no entry is ever durable without them. Thread-safe.
+// Seal runs in the appending thread; the sequencer writes each sealed entry's leaf, content row
+// (ContentRowKey) and person index row (ChainRowKey) with its group; reads run anywhere. A person's
+// data key and a (person, scheme)'s K are made once, by the first Seal that needs them, which
+// writes their rows at once (unsynced, under one lock, so threads sealing a new person at the same
+// time make one key): the write-ahead log keeps them before the group holding the entries, so no
+// entry is ever durable without them. Thread-safe.
 #ifndef PBL_LEDGER_LOG_PERSON_STORE_H_
 #define PBL_LEDGER_LOG_PERSON_STORE_H_
 
@@ -64,8 +65,6 @@ class PersonStore {
   // 150 µs) the first time a (person, scheme) is seen. The storage's error if a row cannot be
   // read, DATA_LOSS if one does not open.
   absl::StatusOr<Sealed> Seal(std::string_view content, const EntryKeyFields& fields);
-  // Sequencer: puts entry `index`'s content row and person index row.
-  static void Put(int64_t index, const Sealed& sealed, StorageBatch& batch);
 
   // The person's entries below `size`, in one scheme (or every scheme when scheme_id is empty,
   // by scheme id then log order). `read_leaf` reads leaf `index` from the log. DATA_LOSS if a
@@ -108,6 +107,11 @@ class PersonStore {
   mutable std::map<std::pair<PersonHandle, std::string>, PersonKey, std::less<>>
       keys_;  // guarded by mu_
 };
+
+// The opening in content row `row` of leaf `index` (`leaf_bytes`), opened with its person's
+// data key and checked against the leaf's commitment; DATA_LOSS otherwise.
+absl::StatusOr<std::string> OpenContentRow(int64_t index, std::string_view leaf_bytes,
+                                           const crypto::SecretKey& data_key, std::string_view row);
 
 // Row keys (log_format.h has the prefixes).
 std::string PersonRowKey(const PersonHandle& handle);

@@ -102,12 +102,15 @@ struct Flags {
   bool raw = true;
   bool sync = true;
   bool drop_caches = false;
+  bool v2 = false;  // --format v2: the ledger seals every entry (specs/log-format-v2.md)
+  // The index of the first appended entry: a v2 log's entry 0 is its parameters.
+  int64_t first_index() const { return v2 ? 1 : 0; }
 };
 
 constexpr std::string_view kUsage =
     "usage: ledger_bench [--entries N] [--group G] [--people P] [--queries Q] [--threads 1,2]\n"
     "                    [--in-flight K] [--dir DIR] [--keep] [--raw-full] [--no-raw]\n"
-    "                    [--no-sync] [--drop-caches]\n";
+    "                    [--no-sync] [--drop-caches] [--format v1|v2]\n";
 
 std::optional<int64_t> ParseCount(std::string_view text) {
   std::string digits;
@@ -183,6 +186,11 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       flags.sync = false;
     } else if (arg == "--drop-caches" && !has_value) {
       flags.drop_caches = true;
+    } else if (arg == "--format") {
+      absl::StatusOr<std::string> text = next_value();
+      if (!text.ok()) return text.status();
+      if (*text != "v1" && *text != "v2") return absl::InvalidArgumentError("--format v1 or v2");
+      flags.v2 = *text == "v2";
     } else if (arg == "--help" || arg == "-h") {
       return absl::InvalidArgumentError("ledger_bench: the ledger's end-to-end benchmark");
     } else {
@@ -470,16 +478,28 @@ absl::StatusOr<WriteResult> RunRaw(const Flags& flags, const fs::path& path, boo
   return result;
 }
 
+// The master key of every v2 run: the bench measures, it protects nothing.
+const NodeSecrets& BenchSecrets() {
+  static const NodeSecrets secrets(
+      crypto::SecretKey::FromBytes(std::vector<uint8_t>(crypto::kSecretKeyBytes, 0x42)).value());
+  return secrets;
+}
+
+LedgerOptions BenchLedgerOptions(const Flags& flags, const crypto::SigningKey& key) {
+  return LedgerOptions{.origin = std::string(kOrigin),
+                       .key = &key,
+                       .on_group = nullptr,
+                       .on_stop = nullptr,
+                       .secrets = flags.v2 ? &BenchSecrets() : nullptr};
+}
+
 absl::StatusOr<std::unique_ptr<Ledger>> OpenLedger(const Flags& flags, const fs::path& path,
                                                    const crypto::SigningKey& key) {
   RocksStorageOptions options;
   options.sync = flags.sync;
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(path.string(), options);
   if (!storage.ok()) return storage.status();
-  return Ledger::Open(
-      std::move(*storage),
-      LedgerOptions{
-          .origin = std::string(kOrigin), .key = &key, .on_group = nullptr, .on_stop = nullptr});
+  return Ledger::Open(std::move(*storage), BenchLedgerOptions(flags, key));
 }
 
 // Each thread keeps `in_flight` batches in flight through AppendAsync (1: each waited for, as
@@ -491,7 +511,7 @@ absl::StatusOr<WriteResult> RunLedgerAppends(const Flags& flags, const fs::path&
   if (!ledger.ok()) return ledger.status();
   const auto check = [&](int64_t first, absl::StatusOr<AppendResult> appended) {
     if (!appended.ok()) return absl::StatusOr<int64_t>(appended.status());
-    if (appended->first_index != first && threads == 1) {
+    if (appended->first_index != first + flags.first_index() && threads == 1) {
       return absl::StatusOr<int64_t>(
           absl::InternalError(StrCat("batch ", first, " was appended at ", appended->first_index)));
     }
@@ -507,7 +527,7 @@ absl::StatusOr<WriteResult> RunLedgerAppends(const Flags& flags, const fs::path&
                           });
       });
   if (!result.ok()) return result.status();
-  if ((*ledger)->Head().size != flags.entries) {
+  if ((*ledger)->Head().size != flags.entries + flags.first_index()) {
     return absl::InternalError(StrCat("the ledger holds ", (*ledger)->Head().size, " entries"));
   }
   ledger->reset();
@@ -530,10 +550,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> TimedOpen(const Flags& flags, const fs::
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(path.string(), options);
   const Clock::time_point opened = Clock::now();
   if (!storage.ok()) return storage.status();
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
-      std::move(*storage),
-      LedgerOptions{
-          .origin = std::string(kOrigin), .key = &key, .on_group = nullptr, .on_stop = nullptr});
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(std::move(*storage), BenchLedgerOptions(flags, key));
   const Clock::time_point done = Clock::now();
   timing->storage_ms = Seconds(opened - start) * 1e3;
   timing->ledger_ms = Seconds(done - opened) * 1e3;
@@ -597,7 +615,7 @@ absl::StatusOr<Latency> RunPersonQueries(const Flags& flags, const Ledger& ledge
         const IndexedEntry& e = (*history)[i];
         if (entries_in_order) {
           const int64_t index = person + static_cast<int64_t>(i) * flags.people;
-          ok = e.index == index && e.bytes == EntryAt(flags, index);
+          ok = e.index == index + flags.first_index() && e.bytes == EntryAt(flags, index);
         } else {
           ok = (i == 0 || e.index > (*history)[i - 1].index) && !e.bytes.empty();
         }
@@ -731,15 +749,18 @@ absl::Status Run(const Flags& flags) {
   json.Integer("group", flags.group);
   json.Integer("people", flags.people);
   json.Text("sync", flags.sync ? "on" : "off");
+  json.Text("format", flags.v2 ? "v2" : "v1");
   json.Integer("cores", std::thread::hardware_concurrency());
   json.Number("load_start", LoadAverage());
 
   std::printf(
-      "ledger_bench: %s entries in groups of %s, %s people, sync %s, %u cores (load %.2f), in %s\n",
+      "ledger_bench: %s entries in groups of %s, %s people, sync %s, format %s, %u cores "
+      "(load %.2f), in %s\n",
       Thousands(static_cast<double>(flags.entries)).c_str(),
       Thousands(static_cast<double>(flags.group)).c_str(),
       Thousands(static_cast<double>(flags.people)).c_str(), flags.sync ? "on" : "off",
-      std::thread::hardware_concurrency(), LoadAverage(), dir.string().c_str());
+      flags.v2 ? "v2" : "v1", std::thread::hardware_concurrency(), LoadAverage(),
+      dir.string().c_str());
   std::fflush(stdout);
 
   // (1, 2) The raw baselines (skipped with --no-raw, which is only for profiling the ledger).
