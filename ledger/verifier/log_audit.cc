@@ -7,6 +7,8 @@
 #include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "ledger/domain/entry_validation.h"
+#include "ledger/log/sealed.h"
+#include "pbl/v2/log.pb.h"
 
 namespace pbl::verifier {
 
@@ -38,6 +40,35 @@ std::optional<AuditFinding> CheckEntry(const std::string& node, int64_t index,
       "entry-invalid", node,
       StrCat("entry ", index, " is not a valid pbl.v1.Entry: ", ToStd(valid.status().message())),
       index);
+}
+
+std::optional<AuditFinding> CheckLeaf(const std::string& node, int64_t index,
+                                      std::string_view bytes) {
+  absl::StatusOr<ledger::Leaf> leaf = ledger::ParseLeaf(bytes);
+  if (!leaf.ok()) {
+    return LogFinding(
+        "entry-invalid", node,
+        StrCat("entry ", index, " is not a v2 leaf: ", ToStd(leaf.status().message())), index);
+  }
+  if (index == 0) {
+    v2::PublicEntry parameters;
+    if (leaf->kind != ledger::LeafKind::kPublic ||
+        !parameters.ParseFromArray(leaf->body.data(), static_cast<int>(leaf->body.size())) ||
+        !parameters.has_log_parameters() || parameters.log_parameters().format() != "pbl.v2" ||
+        parameters.log_parameters().vrf_public_key().size() != crypto::kVrfPublicKeyBytes) {
+      return LogFinding("entry-invalid", node,
+                        "entry 0 of a v2 log is not its parameters (format pbl.v2 and a 32-byte "
+                        "VRF key)",
+                        index);
+    }
+    return std::nullopt;
+  }
+  if (leaf->kind != ledger::LeafKind::kPerson) {
+    return LogFinding("entry-invalid", node,
+                      StrCat("entry ", index, " is a kind of v2 leaf a log holds only at entry 0"),
+                      index);
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -155,6 +186,10 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
     scan.finding = std::move(f);
     return absl::AbortedError("the audit found a problem");
   };
+  // The log's format, from the first entry streamed: a v2 leaf starts with its version byte
+  // 0x02, which no pbl.v1.Entry does (its first byte is a field's tag), and every later entry
+  // must be of the same format.
+  std::optional<bool> v2;
   absl::Status status = source.StreamEntries(next, [&](const EntryChunk& chunk) -> absl::Status {
     if (ended) {
       return stop(LogFinding("stream-invalid", options.node,
@@ -167,8 +202,10 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
           next));
     }
     for (const std::string_view bytes : chunk.entries) {
-      std::optional<AuditFinding> bad =
-          options.visit ? options.visit(next, bytes) : CheckEntry(options.node, next, bytes);
+      if (!v2) v2 = !bytes.empty() && static_cast<uint8_t>(bytes[0]) == ledger::kLeafVersion;
+      std::optional<AuditFinding> bad = options.visit ? options.visit(next, bytes)
+                                        : *v2         ? CheckLeaf(options.node, next, bytes)
+                                                      : CheckEntry(options.node, next, bytes);
       if (bad) return stop(*std::move(bad));
       tree->Append(crypto::LeafHash(crypto::AsBytes(bytes)));
       ++next;

@@ -1,5 +1,6 @@
 // The audit of one log (ARCHITECTURE.md section 6): rebuild the Merkle tree from the entries a
-// node streams and check it against the checkpoint the node signs; prove the log consistent
+// node streams (v1 entries, or v2's sealed leaves, which hold no personal data) and check it
+// against the checkpoint the node signs; prove the log consistent
 // with the checkpoint remembered from the last audit (a node that signs two different trees is
 // caught with both signed notes as evidence). Reads through a LogSource; prints nothing.
 //
@@ -36,12 +37,18 @@ using EntryVisitor =
 std::optional<AuditFinding> CheckEntry(const std::string& node, int64_t index,
                                        std::string_view bytes);
 
+// A finding unless `bytes` is the v2 leaf entry `index` of a v2 log must be: entry 0 the log's
+// parameters, every other a person leaf (specs/log-format-v2.md). It reads no person's data:
+// a v2 log holds none.
+std::optional<AuditFinding> CheckLeaf(const std::string& node, int64_t index,
+                                      std::string_view bytes);
+
 struct ScanOptions {
   std::string node;         // the node's name in findings
   int64_t total_hint = 0;   // the log's size as last seen, for progress
   int64_t watch_size = -1;  // record the tree's root when it has this many leaves
   AuditProgress progress;   // may be empty
-  EntryVisitor visit;       // empty: CheckEntry
+  EntryVisitor visit;       // empty: CheckEntry, or CheckLeaf for a v2 log
 };
 
 struct LogScan {

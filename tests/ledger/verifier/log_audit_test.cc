@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "ledger/log/sealed.h"
 #include "ledger/verifier/finding.h"
 #include "ledger/verifier/state_dir.h"
 #include "tests/ledger/verifier/memory_log.h"
@@ -98,6 +99,66 @@ TEST_F(LogAuditTest, EntryInvalidNamesTheEntryThatIsNotAPblEntry) {
   EXPECT_EQ(audit.findings[0].code, "entry-invalid");
   EXPECT_THAT(audit.findings[0].entries, ElementsAre(Field(&verifier::AuditEntryRef::index, 4)));
   EXPECT_EQ(audit.scan.entries, 4);  // the scan stopped there
+}
+
+// A v2 log: its parameters, then person leaves of a few keys with commitments (the audit reads
+// nothing else, so the commitments' contents do not matter to it).
+void FillSealed(MemoryLog& log, int n) {
+  if (log.size() == 0) {
+    crypto::VrfPublicKey vrf{};
+    vrf.fill(0x11);
+    log.Append(ledger::LogParametersLeaf(vrf));
+  }
+  for (int i = 0; i < n; ++i) {
+    ledger::PersonKey k{};
+    k.fill(static_cast<uint8_t>(i % 5));
+    log.Append(ledger::PersonLeaf(k, crypto::Sha256(std::to_string(log.size()))));
+  }
+}
+
+TEST_F(LogAuditTest, AV2LogIsAuditedFromItsLeavesAlone) {
+  FillSealed(log_, 9);
+  const LogAudit audit = Audit(log_);
+  EXPECT_THAT(audit.findings, IsEmpty());
+  EXPECT_EQ(audit.scan.checkpoint.size, 10);
+  EXPECT_EQ(audit.tree.Root(), log_.Root());
+  const RememberedLog remembered = Remember(log_);
+  FillSealed(log_, 4);
+  const LogAudit incremental = Audit(log_, remembered, /*incremental=*/true);
+  EXPECT_THAT(incremental.findings, IsEmpty());
+  EXPECT_EQ(incremental.scan.first_index, 10);
+}
+
+TEST_F(LogAuditTest, EntryInvalidNamesAV2LeafThatIsNotOneOrAV1EntryInAV2Log) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"v1 entry", ContributionEntry(1, 1)},
+      {"short person leaf", std::string("\x02\x01", 2) + std::string(40, 'k')},
+      {"public leaf past entry 0", ledger::PublicLeaf("x")},
+      {"unknown kind", std::string("\x02\x09", 2) + std::string(64, 'k')},
+  };
+  for (const auto& [what, bytes] : bad) {
+    MemoryLog log(kOrigin, key_);
+    FillSealed(log, 3);
+    log.Append(bytes);
+    FillSealed(log, 2);
+    const LogAudit audit = Audit(log);
+    ASSERT_THAT(audit.findings, SizeIs(1)) << what;
+    EXPECT_EQ(audit.findings[0].code, "entry-invalid") << what;
+    EXPECT_THAT(audit.findings[0].entries, ElementsAre(Field(&verifier::AuditEntryRef::index, 4)))
+        << what;
+  }
+  // Entry 0 must be the parameters.
+  MemoryLog log(kOrigin, key_);
+  log.Append(ledger::PublicLeaf("not parameters"));
+  FillSealed(log, 2);
+  const LogAudit audit = Audit(log);
+  ASSERT_THAT(audit.findings, SizeIs(1));
+  EXPECT_THAT(audit.findings[0].message, HasSubstr("entry 0 of a v2 log is not its parameters"));
+  // And a v2 leaf in a v1 log is not a pbl.v1.Entry.
+  MemoryLog v1(kOrigin, key_);
+  Fill(v1, 2);
+  FillSealed(v1, 1);
+  EXPECT_THAT(Codes(Audit(v1).findings), ElementsAre("entry-invalid"));
 }
 
 TEST_F(LogAuditTest, StreamInvalidWhenAChunkStartsElsewhere) {
