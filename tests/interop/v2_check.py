@@ -8,10 +8,17 @@ tests/interop/v2_interop_test.cc from pbl::crypto:
 
   {"vrf":  [{"public_key", "alpha", "proof", "beta", "valid"}...],   hex strings, valid a bool
    "map":  {"items": [{"key", "value"}...], "root",
-            "proofs": [{"key", "value" or null, "proof", "absence", "valid"}...]}}
+            "proofs": [{"key", "value" or null, "proof", "absence", "valid"}...]},
+   "leaves": {"parameters": hex of entry 0,
+              "items": [{"person_id", "scheme_id" (text), "person_key_proof", "leaf",
+                         "opening", "valid"}...]}}
 
 and checks that every item marked valid verifies and gives the stated output, that every item
-marked invalid is refused, and that the map's root is the root of its items. It prints one line
+marked invalid is refused, and that the map's root is the root of its items. A leaf item is
+valid when entry 0 is a log's parameters (spec section 3) whose VRF key proves K for the
+person and scheme, the leaf is a person leaf (section 1) carrying that K, the opening's
+commitment is the leaf's, and the opening's content is a pbl.v1.Entry of that scheme and
+person (its fields 1 and 2, read with the protobuf wire format). It prints one line
 per check that disagrees and exits 1 if any did, else prints a summary and exits 0. With
 --self-test it checks the test vector of c2sp.org/vrf-r255 instead.
 """
@@ -300,6 +307,73 @@ def map_proof_ok(root, key, value, data, absence):
     return fold(terminal, key, siblings) == root
 
 
+# --- Sealed leaves (spec sections 1 and 3) ----------------------------------------------------
+
+def read_varint(data, at):
+    value, shift = 0, 0
+    while True:
+        if at >= len(data) or shift > 63:
+            return None, at
+        b = data[at]
+        at += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, at
+
+
+def proto_fields(data):
+    """The length-delimited fields of a protobuf message, {number: bytes} (the last of each), or
+    None if the message does not parse; other wire types are skipped."""
+    fields, at = {}, 0
+    while at < len(data):
+        tag, at = read_varint(data, at)
+        if tag is None:
+            return None
+        number, wire = tag >> 3, tag & 7
+        if wire == 0:
+            _, at = read_varint(data, at)
+            if _ is None:
+                return None
+        elif wire == 2:
+            length, at = read_varint(data, at)
+            if length is None or at + length > len(data):
+                return None
+            fields[number] = data[at:at + length]
+            at += length
+        elif wire == 1:
+            at += 8
+        elif wire == 5:
+            at += 4
+        else:
+            return None
+    return fields if at == len(data) else None
+
+
+def log_parameters_key(leaf):
+    """The VRF key of entry 0 (0x02 0x02 PublicEntry{log_parameters{format, vrf_public_key}})."""
+    if leaf[:2] != b"\x02\x02":
+        return None
+    entry = proto_fields(leaf[2:])
+    params = proto_fields(entry.get(1, b"")) if entry is not None else None
+    if params is None or params.get(1) != b"pbl.v2" or len(params.get(2, b"")) != 32:
+        return None
+    return params[2]
+
+
+def leaf_ok(vrf_key, item):
+    person, scheme = item["person_id"].encode(), item["scheme_id"].encode()
+    alpha = b"pbl.v2 person key\n" + scheme + b"\x00" + person
+    beta = vrf_verify(vrf_key, alpha, bytes.fromhex(item["person_key_proof"]))
+    leaf, opening = bytes.fromhex(item["leaf"]), bytes.fromhex(item["opening"])
+    if beta is None or len(leaf) != 66 or leaf[:2] != b"\x02\x01" or leaf[2:34] != beta[:32]:
+        return False
+    if len(opening) < 32 or hashlib.sha256(b"pbl.v2 commitment\n" + opening).digest() != leaf[34:]:
+        return False
+    content = proto_fields(opening[32:])
+    return content is not None and content.get(1) == scheme and content.get(2) == person
+
+
 # --- Checks ------------------------------------------------------------------------------------
 
 def self_test():
@@ -345,11 +419,19 @@ def check(doc):
             failures.append("map proof %d (%s): %s" % (n, "absence" if p["absence"] else
                                                        "inclusion",
                                                        "refused" if p["valid"] else "accepted"))
+    leaves = doc.get("leaves", {"parameters": "", "items": []})
+    vrf_key = log_parameters_key(bytes.fromhex(leaves["parameters"]))
+    if leaves["items"] and vrf_key is None:
+        failures.append("leaves: entry 0 is not a log's parameters")
+    for n, item in enumerate(leaves["items"]):
+        ok = vrf_key is not None and leaf_ok(vrf_key, item)
+        if ok != item["valid"]:
+            failures.append("leaf %d: %s" % (n, "refused" if item["valid"] else "accepted"))
     for f in failures:
         print(f)
     if not failures:
-        print("v2_check: %d VRF proofs and %d map proofs over %d keys agree" %
-              (len(doc["vrf"]), len(m["proofs"]), len(items)))
+        print("v2_check: %d VRF proofs, %d map proofs over %d keys and %d leaves agree" %
+              (len(doc["vrf"]), len(m["proofs"]), len(items), len(leaves["items"])))
     return not failures
 
 

@@ -1,8 +1,9 @@
 // Log format v2's completeness proofs against an independent checker: tests/interop/v2_check.py,
 // Python's standard library only, with ristretto255 (RFC 9496), the VRF of c2sp.org/vrf-r255 and
-// the person map of specs/log-format-v2.md written there from the specifications. pbl::crypto
-// makes VRF proofs and map proofs, valid and tampered; the checker must accept exactly the valid
-// ones and agree on every output and on the map's root.
+// the person map and sealed leaves of specs/log-format-v2.md written there from the
+// specifications. pbl::crypto and pbl::ledger make VRF proofs, map proofs and sealed leaves with
+// their openings, valid and tampered; the checker must accept exactly the valid ones and agree on
+// every output and on the map's root.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -13,6 +14,10 @@
 #include "crypto/encoding.h"
 #include "crypto/person_map.h"
 #include "crypto/vrf.h"
+#include "ledger/log/node_secrets.h"
+#include "ledger/log/sealed.h"
+#include "pbl/v1/entry.pb.h"
+#include "tests/testing/entries.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -121,6 +126,56 @@ json MapItems(std::mt19937_64& rng) {
   return {{"items", items}, {"root", Hex(map.Root())}, {"proofs", proofs}};
 }
 
+// Sealed leaves of a real v2 ledger's kind: made with the node's secrets as the ledger makes
+// them, each valid one with tampered twins (another person's opening, a changed nonce, another
+// person's key proof, a leaf of another key).
+json LeafItems(std::mt19937_64& rng) {
+  const ledger::NodeSecrets secrets(SecretKey::Generate());
+  json items = json::array();
+  const auto item = [&](const std::string& person, const std::string& scheme, const VrfProof& proof,
+                        const std::string& leaf, const std::string& opening, bool valid) {
+    items.push_back({{"person_id", person},
+                     {"scheme_id", scheme},
+                     {"person_key_proof", Hex(proof)},
+                     {"leaf", Hex(leaf)},
+                     {"opening", Hex(opening)},
+                     {"valid", valid}});
+  };
+  for (int p = 0; p < 2; ++p) {
+    const std::string person = testing::PersonId(static_cast<int64_t>(rng() % 1000));
+    const std::string other_person = testing::PersonId(1000 + p);
+    const std::string scheme = "UEBPI-310000";
+    const ledger::ProvenPersonKey k = secrets.ProvePersonKey(scheme, person);
+    const ledger::ProvenPersonKey other = secrets.ProvePersonKey(scheme, other_person);
+    const std::string opening = ledger::MakeOpening(testing::ContributionEntry(0, p));
+    // ContributionEntry(0, ...) is person 0's: rewrite it as `person`'s entry.
+    v1::Entry entry;
+    entry.ParseFromString(opening.substr(ledger::kCommitmentNonceBytes));
+    entry.set_person_id(person);
+    const std::string content = entry.SerializeAsString();
+    const std::string good = opening.substr(0, ledger::kCommitmentNonceBytes) + content;
+    const ledger::Opening parsed = ledger::ParseOpening(good).value();
+    const std::string leaf = ledger::PersonLeaf(k.key, ledger::Commitment(parsed.nonce, content));
+    item(person, scheme, k.proof, leaf, good, true);
+    entry.set_person_id(other_person);
+    const std::string foreign =
+        good.substr(0, ledger::kCommitmentNonceBytes) + entry.SerializeAsString();
+    const ledger::Opening f = ledger::ParseOpening(foreign).value();
+    // Another person's entry under this person's key, its commitment honest: the content names
+    // someone else.
+    item(person, scheme, k.proof, ledger::PersonLeaf(k.key, ledger::Commitment(f.nonce, f.content)),
+         foreign, false);
+    std::string bent = good;
+    bent[rng() % ledger::kCommitmentNonceBytes] ^= 0x20;
+    item(person, scheme, k.proof, leaf, bent, false);
+    item(person, scheme, other.proof, leaf, good, false);
+    item(person, scheme, k.proof,
+         ledger::PersonLeaf(other.key, ledger::Commitment(parsed.nonce, content)), good, false);
+  }
+  return {{"parameters", Hex(ledger::LogParametersLeaf(secrets.vrf_public_key()))},
+          {"items", items}};
+}
+
 RunResult Check(const json& doc, const std::string& name) {
   const std::string path = (testing::FreshTestDir("v2_interop") / name).string();
   std::ofstream(path) << doc.dump();
@@ -136,7 +191,7 @@ TEST(V2InteropTest, ThePythonCheckerReproducesTheVrfR255TestVector) {
 
 TEST(V2InteropTest, ThePythonCheckerAcceptsExactlyTheValidProofsWeMake) {
   std::mt19937_64 rng(1607);
-  const json doc = {{"vrf", VrfItems(rng)}, {"map", MapItems(rng)}};
+  const json doc = {{"vrf", VrfItems(rng)}, {"map", MapItems(rng)}, {"leaves", LeafItems(rng)}};
   const RunResult run = Check(doc, "proofs.json");
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("agree"), std::string::npos) << run.out;
@@ -144,14 +199,23 @@ TEST(V2InteropTest, ThePythonCheckerAcceptsExactlyTheValidProofsWeMake) {
   // (Small documents: the checker's pure-Python group arithmetic takes ~0.2 s per VRF proof.)
   json wrong_root = doc;
   wrong_root["vrf"] = json::array();
+  wrong_root["leaves"]["items"] = json::array();
   wrong_root["map"]["root"] = Hex(Sha256("another root"));
   EXPECT_EQ(Check(wrong_root, "wrong-root.json").exit_code, 1);
   json lying = doc;
+  lying["leaves"]["items"] = json::array();
   lying["vrf"] = {doc["vrf"][0], doc["vrf"][1]};
   lying["vrf"][1]["valid"] = true;
   const RunResult lied = Check(lying, "lying.json");
   EXPECT_EQ(lied.exit_code, 1);
   EXPECT_NE(lied.out.find("vrf 1: a valid proof was refused"), std::string::npos) << lied.out;
+  json lying_leaf = doc;
+  lying_leaf["vrf"] = json::array();
+  lying_leaf["leaves"]["items"] = {doc["leaves"]["items"][0], doc["leaves"]["items"][1]};
+  lying_leaf["leaves"]["items"][1]["valid"] = true;
+  const RunResult leaf_lied = Check(lying_leaf, "lying-leaf.json");
+  EXPECT_EQ(leaf_lied.exit_code, 1);
+  EXPECT_NE(leaf_lied.out.find("leaf 1: refused"), std::string::npos) << leaf_lied.out;
 }
 
 }  // namespace
