@@ -43,7 +43,8 @@ TEST(SealedTest, EachKindOfLeafParses) {
   EXPECT_EQ(p.person_key, Filled(1));
   EXPECT_EQ(p.commitment, Filled(2));
 
-  ASSERT_OK_AND_ASSIGN(const Leaf pub, ParseLeaf(PublicLeaf("params")));
+  const std::string public_leaf = PublicLeaf("params");  // a Leaf views the bytes it parsed
+  ASSERT_OK_AND_ASSIGN(const Leaf pub, ParseLeaf(public_leaf));
   EXPECT_EQ(pub.kind, LeafKind::kPublic);
   EXPECT_EQ(pub.body, "params");
 
@@ -98,7 +99,8 @@ TEST(SealedTest, AnOpeningChecksOnlyAgainstItsOwnCommitment) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nonce")));
   // Two openings of one content have different nonces, so different commitments.
   EXPECT_NE(MakeOpening("entry bytes").substr(0, 32), opening.substr(0, 32));
-  ASSERT_OK_AND_ASSIGN(const Leaf pub, ParseLeaf(PublicLeaf("x")));
+  const std::string public_leaf = PublicLeaf("x");
+  ASSERT_OK_AND_ASSIGN(const Leaf pub, ParseLeaf(public_leaf));
   EXPECT_THAT(CheckOpening(pub, opening), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
