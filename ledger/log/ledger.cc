@@ -17,15 +17,6 @@ namespace pbl::ledger {
 
 namespace {
 
-// The smallest key greater than every key that starts with `prefix` (whose last byte is not
-// 0xff, as none of the ledger's prefixes ends in one).
-std::string PrefixEnd(std::string prefix) {
-  PBL_CHECK(!prefix.empty() && static_cast<uint8_t>(prefix.back()) != 0xff,
-            "a key prefix is empty or ends in 0xff");
-  prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 // The last key under a one-byte index prefix, as (value, key).
 absl::StatusOr<std::optional<KeyValue>> LastIndexKey(const Storage& storage, char prefix) {
   return storage.Floor(std::string(1, prefix), IndexKey(prefix, INT64_MAX));
@@ -393,7 +384,9 @@ std::future<absl::StatusOr<AppendResult>> Ledger::AppendAsync(std::vector<std::s
     request->fields.push_back(std::move(*fields));
   }
   // Sealed only once every entry is valid, so a bad batch makes no person's rows.
-  if (absl::Status s = stopped(); sealed() && !s.ok()) return Ready(StoppedError(s));
+  if (sealed()) {
+    if (absl::Status s = stopped(); !s.ok()) return Ready(StoppedError(s));
+  }
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!sealed()) {
       request->leaf_hashes.push_back(crypto::LeafHash(crypto::AsBytes(entries[i])));

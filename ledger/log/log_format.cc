@@ -30,6 +30,12 @@ absl::Status AsDataLoss(const absl::Status& status, std::string_view context) {
   return status;
 }
 
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
+  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 std::string IndexKey(char prefix, int64_t value) {
   std::string key(1, prefix);
   AppendBigEndian(&key, value);

@@ -72,6 +72,10 @@ class BundleWriter {
 // of 1 to kBundleEntries non-empty length-prefixed entries filling it exactly.
 absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundle);
 
+// The smallest key greater than every key that starts with `prefix`; empty (no bound) when every
+// byte of it is 0xff.
+std::string PrefixEnd(std::string prefix);
+
 // `prefix` followed by the 8-byte big-endian value.
 std::string IndexKey(char prefix, int64_t value);
 // The value of an IndexKey with this prefix, or nullopt if `key` is not one.

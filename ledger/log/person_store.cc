@@ -24,14 +24,6 @@ void AppendBytes(std::string* out, std::span<const uint8_t> bytes) {
   out->append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-// The smallest key greater than every key that starts with `prefix`; empty (no bound) if every
-// byte is 0xff.
-std::string PrefixEndOf(std::string prefix) {
-  while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 }  // namespace
 
 std::string PersonRowKey(const PersonHandle& handle) {
@@ -164,7 +156,7 @@ absl::StatusOr<std::vector<PersonStore::SchemeKey>> PersonStore::SchemeKeysOf(
   const std::string prefix = PersonRowKey(person.handle);
   std::vector<std::pair<std::string, std::string>> rows;
   PBL_RETURN_IF_ERROR(
-      storage_.Scan(prefix, PrefixEndOf(prefix), [&](std::string_view key, std::string_view value) {
+      storage_.Scan(prefix, PrefixEnd(prefix), [&](std::string_view key, std::string_view value) {
         if (key.size() > prefix.size()) {
           rows.emplace_back(key.substr(prefix.size()), value);
         }
@@ -177,13 +169,6 @@ absl::StatusOr<std::vector<PersonStore::SchemeKey>> PersonStore::SchemeKeysOf(
     out.push_back(SchemeKey{scheme_id, key});
   }
   return out;
-}
-
-absl::StatusOr<std::vector<PersonStore::SchemeKey>> PersonStore::SchemeKeys(
-    std::string_view person_id) const {
-  PBL_ASSIGN_OR_RETURN(std::shared_ptr<const Person> person, Find(secrets_.HandleOf(person_id)));
-  if (person == nullptr) return std::vector<SchemeKey>{};
-  return SchemeKeysOf(*person);
 }
 
 absl::StatusOr<std::string> OpenContentRow(int64_t index, std::string_view leaf_bytes,
@@ -222,7 +207,7 @@ absl::StatusOr<std::vector<PersonStore::Opened>> PersonStore::Entries(
     const std::string prefix = ChainRowKey(k.key.key, 0).substr(0, 1 + crypto::kHashBytes);
     absl::Status row_error;
     PBL_RETURN_IF_ERROR(
-        storage_.Scan(prefix, PrefixEndOf(prefix), [&](std::string_view key, std::string_view) {
+        storage_.Scan(prefix, PrefixEnd(prefix), [&](std::string_view key, std::string_view) {
           const auto parsed = ParseChainRowKey(key);
           if (!parsed) {
             row_error = absl::DataLossError("a person index row is malformed");

@@ -73,12 +73,11 @@ class PersonStore {
   absl::StatusOr<std::vector<Opened>> Entries(std::string_view person_id,
                                               std::string_view scheme_id, int64_t size,
                                               size_t max_entries, const ReadLeaf& read_leaf) const;
-  // The (scheme, K, VRF proof) of each scheme the person has entries in, by scheme id.
+  // A scheme the person has entries in, with their K and its VRF proof.
   struct SchemeKey {
     std::string scheme_id;
     ProvenPersonKey key;
   };
-  absl::StatusOr<std::vector<SchemeKey>> SchemeKeys(std::string_view person_id) const;
   // Opens the content row of `leaf_bytes` (leaf `index`) with `data_key`: the opening, checked
   // against the leaf's commitment. DATA_LOSS otherwise.
   absl::StatusOr<std::string> OpenRow(int64_t index, std::string_view leaf_bytes,
@@ -94,6 +93,7 @@ class PersonStore {
   // The person's K in `scheme_id`, from memory or storage, else proven and its row written.
   absl::StatusOr<PersonKey> KeyFor(const std::shared_ptr<const Person>& person,
                                    std::string_view scheme_id, std::string_view person_id);
+  // The person's schemes, by scheme id.
   absl::StatusOr<std::vector<SchemeKey>> SchemeKeysOf(const Person& person) const;
   void Remember(const std::shared_ptr<const Person>& person) const;
 
