@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (the `fuzz` preset: clang, ASan + UBSan) and runs each one for a
-# bounded time on a copy of its seed corpus and its saved crash inputs (tests/fuzz/regressions).
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each one for a bounded time on a
+# copy of its seed corpus and its saved crash inputs (tests/fuzz/regressions).
 #   scripts/run-fuzzers.sh [seconds per target, default 60]
+# The targets come from the `fuzz` preset (optimised, the fuzzers alone), or from the preset named
+# by PBL_FUZZ_PRESET: .ci/run uses `asan`, whose tree (clang, with the same instrumentation) also
+# holds the ASan test suite, so that CI compiles the code once for both.
 # Prints one line per target with the runs it executed. Exits non-zero if any target crashes,
 # times out, runs out of memory or prints a sanitizer report; the failing input is then shown in
 # hex and its temporary directory is kept for reproduction. Nothing is written to the repository
-# except the build tree build/fuzz: corpora grow in a temporary directory.
+# except the build tree: corpora grow in a temporary directory.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -20,9 +23,14 @@ targets=(checkpoint_fuzzer note_fuzzer paseto_fuzzer person_map_fuzzer tlog_proo
          entry_fuzzer rules_fuzzer config_fuzzer transfer_package_fuzzer csv_import_fuzzer
          statement_fuzzer)
 
-cmake --preset fuzz >/dev/null
+preset="${PBL_FUZZ_PRESET:-fuzz}"
+case "$preset" in
+  fuzz | asan) ;;
+  *) echo "PBL_FUZZ_PRESET must be fuzz or asan, not $preset" >&2; exit 2 ;;
+esac
+cmake --preset "$preset" >/dev/null
 # Only the fuzz targets: a break elsewhere must not stop the parsers from being fuzzed.
-cmake --build --preset fuzz --target fuzzers
+cmake --build --preset "$preset" --target fuzzers
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pbl-fuzz.XXXXXX")"
 keep_work=0
@@ -48,7 +56,7 @@ for t in "${targets[@]}"; do
   if [ -f "tests/fuzz/$t.dict" ]; then args+=(-dict="$top/tests/fuzz/$t.dict"); fi
 
   rc=0
-  (cd "$dir" && "$top/build/fuzz/tests/fuzz/$t" "${args[@]}" corpus) >"$dir/log" 2>&1 || rc=$?
+  (cd "$dir" && "$top/build/$preset/tests/fuzz/$t" "${args[@]}" corpus) >"$dir/log" 2>&1 || rc=$?
 
   runs="$(fuzz_stat number_of_executed_units "$dir/log")"
   rate="$(fuzz_stat average_exec_per_sec "$dir/log")"
@@ -79,7 +87,7 @@ for t in "${failed[@]}"; do
     echo "--- failing input $a ($(wc -c <"$a") bytes), hex:"
     xxd -p "$a" | tr -d '\n'
     echo
-    echo "--- reproduce: build/fuzz/tests/fuzz/$t $a"
+    echo "--- reproduce: build/$preset/tests/fuzz/$t $a"
   done
 done
 echo
