@@ -225,6 +225,7 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
               {"entries_checked", s.entries},
               {"seconds", Seconds(s.elapsed_us)},
               {"entries_per_second", static_cast<int64_t>(rate)},
+              {"format", s.format},
               {"previous_size", nullptr},
               {"state_file", path},
               {"findings", json::array()}};
@@ -240,6 +241,11 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
       << "  root      " << crypto::HexEncode(s.checkpoint.root) << "\n"
       << "  entries   " << s.entries << " checked from index " << s.first_index << " " << timing
       << "\n";
+  if (s.format == 2) {
+    out << "  format    v2: sealed leaves, checked without reading any person's data\n";
+  } else if (s.format == 1) {
+    out << "  format    v1: every entry read in the clear\n";
+  }
   if (remembered) {
     out << "  previous  size " << remembered->checkpoint.size
         << ": consistent (same signed checkpoint for that size, consistency proof verified)\n";

@@ -222,6 +222,7 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
     return absl::OkStatus();
   });
   scan.entries = next - scan.first_index;
+  if (v2) scan.format = *v2 ? 2 : 1;
   scan.elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();

@@ -57,6 +57,7 @@ struct LogScan {
   int64_t first_index = 0;  // where the scan started
   int64_t entries = 0;      // entries read
   int64_t elapsed_us = 0;   // spent reading, in microseconds
+  int format = 0;           // of the entries read: 1 or 2; 0 if none was read
   std::optional<crypto::Hash> root_at_watch;
   std::optional<AuditFinding> finding;  // the first problem; the scan stopped there
 };
