@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "cli/command_registry.h"
 #include "cli/exit_codes.h"
+#include "crypto/aead.h"
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/certificate_key.h"
@@ -103,9 +104,28 @@ int Fail(std::ostream& err, std::string_view what, const absl::Status& status) {
 struct KeygenFlags {
   std::string name;
   std::string out;
+  bool master = false;
 };
 
+// `pbl keygen --master`: a v2 node's master key ([node] master_key), 32 random bytes.
+int RunMasterKeygen(const KeygenFlags& f, std::ostream& err) {
+  if (!f.name.empty()) {
+    return Fail(err, "keygen", absl::InvalidArgumentError("a master key has no --name"));
+  }
+  if (absl::Status s = crypto::WriteMasterKeyFile(f.out, crypto::SecretKey::Generate()); !s.ok()) {
+    return Fail(err, "keygen", s);
+  }
+  err << "pbl: wrote master key " << f.out
+      << " (mode 0600). Keep it outside the node's data directory and back it up apart from the "
+         "data: without it the log's content cannot be read\n";
+  return kExitOk;
+}
+
 int RunKeygen(const KeygenFlags& f, std::ostream& out, std::ostream& err) {
+  if (f.master) return RunMasterKeygen(f, err);
+  if (f.name.empty()) {
+    return Fail(err, "keygen", absl::InvalidArgumentError("--name is required (or --master)"));
+  }
   const crypto::SigningKey key = crypto::SigningKey::Generate();
   if (absl::Status s = crypto::WriteKeyFile(f.out, f.name, key); !s.ok()) {
     return Fail(err, "keygen", s);
@@ -290,11 +310,13 @@ void RegisterCryptoCommands(CLI::App& app, CommandContext& ctx) {
   std::function<int()>& command = ctx.command;
   KeygenFlags& keygen = ctx.Keep<KeygenFlags>();
   CLI::App* keygen_cmd = app.add_subcommand(
-      "keygen", "Make an Ed25519 signing key (file mode 0600) and print its verifier key");
-  keygen_cmd->add_option("--name", keygen.name, "Key name, e.g. pbl.example/node/310000")
-      ->required();
-  keygen_cmd->add_option("--out", keygen.out, "Private key file to create (never overwritten)")
-      ->required();
+      "keygen",
+      "Make an Ed25519 signing key (file mode 0600) and print its verifier key; with --master, a "
+      "node's master key ([node] master_key: the log keeps no person's data in the clear)");
+  keygen_cmd->add_option("--name", keygen.name, "Key name, e.g. pbl.example/node/310000");
+  keygen_cmd->add_flag("--master", keygen.master,
+                       "Make a master key (PBL+MASTER+KEY+..., 32 random bytes) instead");
+  keygen_cmd->add_option("--out", keygen.out, "Key file to create (never overwritten)")->required();
   keygen_cmd->callback([&] { command = [&] { return RunKeygen(keygen, out, err); }; });
 
   RegisterKeyInfoCommands(app, ctx);
