@@ -197,6 +197,15 @@ absl::StatusOr<std::string> Path(const TableReader& table, std::string_view key,
   return (std::filesystem::path(base_dir) / path).string();
 }
 
+// Whether `path` is `dir` or below it, after resolving symbolic links and "..".
+bool IsInside(const std::string& path, const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::path d = std::filesystem::weakly_canonical(dir, ignored);
+  if (d.filename().empty()) d = d.parent_path();  // a trailing separator
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ignored);
+  return std::mismatch(d.begin(), d.end(), p.begin(), p.end()).first == d.end();
+}
+
 absl::StatusOr<std::string> CommonName(std::string_view file, const TomlItem& item) {
   if (item.value.empty()) return ErrorAt(file, item.line, StrCat(item.name, " is empty"));
   if (item.value.size() > kCommonNameBytesMax || !IsPrintableAscii(item.value)) {
@@ -326,9 +335,9 @@ absl::StatusOr<std::vector<AccessIdentity>> AccessIdentities(const TableReader& 
 
 absl::Status ParseNode(const TableReader& node, const std::string& base_dir, AllClaims* claims,
                        NodeConfig* config) {
-  PBL_RETURN_IF_ERROR(
-      node.CheckKeys({"id", "origin", "schemes", "data_dir", "listen", "worker_listen",
-                      "signing_key", "metrics_listen", "rules_dir", "dev_plaintext"}));
+  PBL_RETURN_IF_ERROR(node.CheckKeys({"id", "origin", "schemes", "data_dir", "listen",
+                                      "worker_listen", "signing_key", "master_key",
+                                      "metrics_listen", "rules_dir", "dev_plaintext"}));
   PBL_ASSIGN_OR_RETURN(config->node_id, NodeId(node, "id"));
   PBL_RETURN_IF_ERROR(claims->ids.Claim(node, "id", config->node_id));
   PBL_ASSIGN_OR_RETURN(config->origin, node.String("origin", crypto::kKeyNameBytesMax));
@@ -348,6 +357,16 @@ absl::Status ParseNode(const TableReader& node, const std::string& base_dir, All
                                               node.Name("listen"), ": the two listeners differ"));
   }
   PBL_ASSIGN_OR_RETURN(config->signing_key_file, Path(node, "signing_key", base_dir));
+  PBL_ASSIGN_OR_RETURN(config->master_key_file,
+                       Path(node, "master_key", base_dir, /*empty_ok=*/true));
+  if (!config->master_key_file.empty()) {
+    // Beside the data it protects, the key would protect nothing from a copy of the directory.
+    if (IsInside(config->master_key_file, config->data_dir)) {
+      return node.Error("master_key",
+                        StrCat("= ", Quote(config->master_key_file), " is inside ",
+                               node.Name("data_dir"), ": keep the master key apart from the data"));
+    }
+  }
   PBL_ASSIGN_OR_RETURN(config->metrics_listen,
                        Address(node, "metrics_listen", /*port_min=*/0, /*empty_ok=*/true));
   PBL_ASSIGN_OR_RETURN(config->rules_dir, Path(node, "rules_dir", base_dir, /*empty_ok=*/true));

@@ -48,6 +48,9 @@ struct NodeConfig {
   std::string signing_key_file;      // [node] signing_key: Go note private key file (0600)
   std::string metrics_listen;        // [node] metrics_listen: host:port, empty for none
   std::string rules_dir;             // [node] rules_dir: empty for the compiled-in rules
+  // [node] master_key: a master key file outside data_dir (PBL+MASTER+KEY+..., 0600); when set
+  // the log is in format v2 (specs/log-format-v2.md), which keeps no person's data in the clear.
+  std::string master_key_file;
 
   // [tls]; absent only with [node] dev_plaintext = true, which is refused on a non-loopback
   // listen address.

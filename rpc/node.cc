@@ -16,6 +16,7 @@
 #include "crypto/note_verifiers.h"
 #include "ledger/domain/rules.h"
 #include "ledger/log/ledger.h"
+#include "ledger/log/node_secrets.h"
 #include "rpc/auth.h"
 #include "rpc/log.h"
 #include "rpc/metrics.h"
@@ -45,6 +46,8 @@ struct Node::State {
   NodeConfig config;
   NodeSeams seams;  // NodeContext points at it
   std::unique_ptr<crypto::NamedKey> key;
+  std::unique_ptr<ledger::NodeSecrets> secrets;  // [node] master_key: a v2 log; declared before
+                                                 // the ledger, which uses it
   std::unique_ptr<ledger::RuleSet> own_rules;
   const ledger::RuleSet* rules = nullptr;
   std::unique_ptr<Metrics> metrics = std::make_unique<Metrics>();
@@ -112,6 +115,11 @@ absl::Status Node::State::OpenStores() {
                                              config.origin, "\""));
   }
   key = std::make_unique<crypto::NamedKey>(std::move(named));
+  if (!config.master_key_file.empty()) {
+    PBL_ASSIGN_OR_RETURN(crypto::SecretKey master,
+                         crypto::ReadMasterKeyFile(config.master_key_file));
+    secrets = std::make_unique<ledger::NodeSecrets>(std::move(master));
+  }
   if (config.rules_dir.empty()) {
     rules = &ledger::DefaultRules();
   } else {
@@ -125,6 +133,7 @@ absl::Status Node::State::OpenStores() {
   ledger::LedgerOptions options;
   options.origin = config.origin;
   options.key = &key->key;
+  options.secrets = secrets.get();
   Metrics* m = metrics.get();
   options.on_group = [m](size_t appends, int64_t entries) { m->Group(appends, entries); };
   options.on_stop = [this](const absl::Status& cause) { OnLogStopped(cause); };

@@ -80,11 +80,11 @@ std::string TomlIdentities(const std::vector<AccessIdentity>& values) {
 // Every field; the structured bindings stop compiling when a field is added.
 std::string WriteNode(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, worker_listen, signing_key_file,
-               metrics_listen, rules_dir, tls, dev_plaintext, peers, administrators, auditors,
-               max_batch_entries, max_message_bytes, transfer_deadline_seconds,
-               prepare_deadline_max_seconds, open_transfers_per_peer_max, worker_token_max_seconds,
-               listen_memory_bytes, listen_threads_max, worker_max_message_bytes,
-               worker_memory_bytes, worker_threads_max] = c;
+               metrics_listen, rules_dir, master_key_file, tls, dev_plaintext, peers,
+               administrators, auditors, max_batch_entries, max_message_bytes,
+               transfer_deadline_seconds, prepare_deadline_max_seconds, open_transfers_per_peer_max,
+               worker_token_max_seconds, listen_memory_bytes, listen_threads_max,
+               worker_max_message_bytes, worker_memory_bytes, worker_threads_max] = c;
   std::string out = "[node]\n";
   Key(&out, "id", TomlString(node_id));
   Key(&out, "origin", TomlString(origin));
@@ -95,6 +95,7 @@ std::string WriteNode(const NodeConfig& c) {
   Key(&out, "signing_key", TomlString(signing_key_file));
   if (!metrics_listen.empty()) Key(&out, "metrics_listen", TomlString(metrics_listen));
   if (!rules_dir.empty()) Key(&out, "rules_dir", TomlString(rules_dir));
+  if (!master_key_file.empty()) Key(&out, "master_key", TomlString(master_key_file));
   Key(&out, "dev_plaintext", dev_plaintext ? "true" : "false");
   if (tls) {
     const auto& [cert, key, client_ca] = *tls;

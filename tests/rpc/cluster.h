@@ -81,6 +81,7 @@ struct ClusterOptions {
   std::optional<FaultPlanSpec> fault_plan;
   std::string shanghai_tampers;  // tamper_package of the Shanghai node's fault plan
   int transfer_deadline_seconds = 60;
+  bool sealed = false;  // both nodes with a master key: logs in format v2
 };
 
 class Cluster {
@@ -133,6 +134,7 @@ class Cluster {
       spec.tls = NodeTlsFiles(pki_, ids[i]);
       spec.metrics_port = TestNodePort();
       spec.limits.transfer_deadline_seconds = options.transfer_deadline_seconds;
+      spec.sealed = options.sealed;
       specs_.push_back(spec);
     }
     for (int i = 0; i < 2; ++i) {
@@ -252,7 +254,8 @@ class ClusterTest : public Base {
     if (!SharesCluster()) return;
     if (cluster_ == nullptr) {
       cluster_ = std::make_unique<Cluster>();
-      cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name());
+      cluster_->Start(::testing::UnitTest::GetInstance()->current_test_suite()->name(),
+                      SharedClusterOptions());
       if (cluster_->started()) {
         PrepareCluster();
         ready_ = !::testing::Test::HasFatalFailure();
@@ -267,6 +270,8 @@ class ClusterTest : public Base {
 
   // False for a suite whose tests each start their own cluster.
   virtual bool SharesCluster() const { return true; }
+  // The options of the suite's shared cluster.
+  virtual ClusterOptions SharedClusterOptions() const { return {}; }
 
   // Starts this test's own cluster with `options`, named after the test; it stops (and removes
   // its directory unless the test failed) when the test ends. A failure to start is a fatal

@@ -61,6 +61,7 @@ worker_listen = "127.0.0.1:7453"
 signing_key = "keys/shanghai.key"
 metrics_listen = "127.0.0.1:9464"
 rules_dir = "/usr/share/pbl/rules"
+master_key = "keys/shanghai.master"
 dev_plaintext = false
 
 [tls]
@@ -174,16 +175,16 @@ std::string Describe(const std::vector<AccessIdentity>& list) {
 }
 std::string Describe(const NodeConfig& c) {
   const auto& [node_id, origin, schemes, data_dir, listen, worker_listen, signing_key_file,
-               metrics_listen, rules_dir, tls, dev_plaintext, peers, administrators, auditors,
-               max_batch_entries, max_message_bytes, transfer_deadline_seconds,
-               prepare_deadline_max_seconds, open_transfers_per_peer_max, worker_token_max_seconds,
-               listen_memory_bytes, listen_threads_max, worker_max_message_bytes,
-               worker_memory_bytes, worker_threads_max] = c;
+               metrics_listen, rules_dir, master_key_file, tls, dev_plaintext, peers,
+               administrators, auditors, max_batch_entries, max_message_bytes,
+               transfer_deadline_seconds, prepare_deadline_max_seconds, open_transfers_per_peer_max,
+               worker_token_max_seconds, listen_memory_bytes, listen_threads_max,
+               worker_max_message_bytes, worker_memory_bytes, worker_threads_max] = c;
   std::string out =
       StrCat("node_id=", node_id, "\norigin=", origin, "\nschemes=", Describe(schemes),
              "\ndata_dir=", data_dir, "\nlisten=", listen, "\nworker_listen=", worker_listen,
              "\nsigning_key_file=", signing_key_file, "\nmetrics_listen=", metrics_listen,
-             "\nrules_dir=", rules_dir);
+             "\nrules_dir=", rules_dir, "\nmaster_key_file=", master_key_file);
   StrAppend(&out, "\ntls=", tls ? Describe(*tls) : "none", "\ndev_plaintext=", dev_plaintext);
   for (const PeerConfig& peer : peers) StrAppend(&out, "\npeer=", Describe(peer));
   StrAppend(&out, "\nadministrators=", Describe(administrators), "\nauditors=", Describe(auditors),
@@ -211,6 +212,7 @@ TEST(NodeConfigTest, FullConfigParsesToEveryField) {
   want.signing_key_file = "/etc/pbl/keys/shanghai.key";
   want.metrics_listen = "127.0.0.1:9464";
   want.rules_dir = "/usr/share/pbl/rules";  // absolute: not resolved
+  want.master_key_file = "/etc/pbl/keys/shanghai.master";
   want.tls =
       TlsConfig{"/etc/pbl/tls/shanghai.crt", "/etc/pbl/tls/shanghai.key", "/etc/pbl/tls/ca.crt"};
   want.dev_plaintext = false;
@@ -436,6 +438,10 @@ std::vector<Refusal> Refusals() {
        "access.readers"},
       {"unknown_limits_key", limits, limits + "max_peers = 3\n", "max_peers", "limits.max_peers"},
       {"unknown_table", "[access]", "[acess]", "[acess]", "acess"},
+      {"master_key_inside_data_dir", "master_key = \"keys/shanghai.master\"",
+       "master_key = \"data/shanghai/master.key\"", "master_key =", "inside node.data_dir"},
+      {"master_key_is_the_data_dir", "master_key = \"keys/shanghai.master\"",
+       "master_key = \"keys/../data/shanghai/\"", "master_key =", "inside node.data_dir"},
       {"node_not_a_table", "[node]\n", "[[node]]\n", "[[node]]", "node must be a table"},
       {"id_not_a_string", node_line, "id = 7\n", "id = 7", "node.id"},
       {"integer_as_float", "max_batch_entries = 5000", "max_batch_entries = 5000.0",

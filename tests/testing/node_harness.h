@@ -40,6 +40,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "crypto/aead.h"
+#include "crypto/key_file.h"
 #include "tests/testing/fault_plan.h"
 #include "tests/testing/tls_certs.h"
 
@@ -165,6 +167,9 @@ struct NodeSpec {
   std::optional<TlsFiles> tls;  // absent: [node] dev_plaintext = true
   int metrics_port = 0;         // [node] metrics_listen on 127.0.0.1; 0: none
   std::string rules_dir;        // [node] rules_dir; empty: not written
+  // [node] master_key = MasterKeyPath(), a log in format v2; WriteNodeConfig makes the key file
+  // once (a new random key) and keeps it on later writes.
+  bool sealed = false;
   LimitsSpec limits;
 
   std::string Address() const { return std::string(kLoopbackHost) + ":" + std::to_string(port); }
@@ -174,6 +179,7 @@ struct NodeSpec {
   std::string Identity() const { return identity.empty() ? id : identity; }
   std::string ConfigPath() const { return dir + "/pbld.toml"; }
   std::string SigningKeyPath() const { return dir + "/signing.key"; }
+  std::string MasterKeyPath() const { return dir + "/master.key"; }  // outside DataDir()
   std::string DataDir() const { return dir + "/data"; }
   std::string LogPath() const { return dir + "/pbld.log"; }
   // Written by WriteNodeConfig when the node has a fault plan (run by pbld_faulty).
@@ -243,6 +249,7 @@ inline std::string NodeTable(const NodeSpec& node) {
     out += "metrics_listen = " + TomlString(metrics) + "\n";
   }
   if (!node.rules_dir.empty()) out += "rules_dir = " + TomlString(node.rules_dir) + "\n";
+  if (node.sealed) out += "master_key = " + TomlString(node.MasterKeyPath()) + "\n";
   if (!node.tls.has_value()) {
     out += "dev_plaintext = true\n";
     return out;
@@ -352,7 +359,8 @@ inline absl::StatusOr<std::string> FormatNodeConfig(const NodeSpec& node,
 }
 
 // Makes node.dir and writes node.ConfigPath() (FormatNodeConfig), unless node.signing_key is
-// empty node.SigningKeyPath() with mode 0600, and with `fault_plan` node.FaultPlanPath()
+// empty node.SigningKeyPath() with mode 0600, when node.sealed and it is missing a new
+// node.MasterKeyPath(), and with `fault_plan` node.FaultPlanPath()
 // (FormatFaultPlan); without one, a fault plan file left from before is removed. Files are
 // replaced if they exist; the data directory is left to pbld. Returns the config path. Errors as
 // FormatNodeConfig and FormatFaultPlan, INTERNAL if a file cannot be written.
@@ -373,6 +381,11 @@ inline absl::StatusOr<std::string> WriteNodeConfig(
     absl::Status status =
         node_harness_internal::WriteFileWithMode(node.SigningKeyPath(), key_line, 0600);
     std::fill(key_line.begin(), key_line.end(), '\0');
+    if (!status.ok()) return status;
+  }
+  if (node.sealed && !std::filesystem::exists(node.MasterKeyPath(), error)) {
+    absl::Status status =
+        crypto::WriteMasterKeyFile(node.MasterKeyPath(), crypto::SecretKey::Generate());
     if (!status.ok()) return status;
   }
   absl::Status status = node_harness_internal::WriteFileWithMode(node.ConfigPath(), *text, 0644);
