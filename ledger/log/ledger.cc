@@ -188,6 +188,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Storage> st
           "entry 0 of the log does not hold the VRF key this master key gives: the master key "
           "is not this log's, or entry 0 is damaged");
     }
+    PBL_RETURN_IF_ERROR(ledger->LoadMap());
+    ledger->mapper_thread_ = std::thread([l = ledger.get()] { l->MapperLoop(); });
   }
   ledger->sequencer_ = std::thread([l = ledger.get()] { l->SequencerLoop(); });
   ledger->syncer_ = std::thread([l = ledger.get()] { l->SyncerLoop(); });
@@ -214,10 +216,11 @@ absl::Status Ledger::CreateEmptyLog() {
   bundles.Finish();
   batch->Put(HashBlobKey(0),
              std::string(reinterpret_cast<const char*>(stored[0].data()), crypto::kHashBytes));
-  const crypto::Checkpoint cp{options_.origin, 1, tree.Root(), {}};
+  const crypto::Checkpoint cp{options_.origin, 1, tree.Root(), {MapLine(Mapper::InitialHead())}};
   PBL_ASSIGN_OR_RETURN(std::string note, crypto::SignCheckpoint(cp, signers));
   batch->Put(CheckpointKey(1), note);
   batch->Put(kLayoutKey, kLayoutV2);
+  Mapper::PutInitial(*batch);
   return storage_->Commit(*batch);
 }
 
@@ -289,6 +292,13 @@ Ledger::~Ledger() {
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  // Last: the sequencer may wait for the mapper while it finishes the queued groups.
+  {
+    std::lock_guard lock(map_mu_);
+    map_stopping_ = true;
+  }
+  map_cv_.notify_all();
+  if (mapper_thread_.joinable()) mapper_thread_.join();
 }
 
 LogHead Ledger::Head() const {
@@ -531,7 +541,9 @@ void Ledger::ProcessGroup(std::vector<std::shared_ptr<Request>> group) {
   const auto fail_all = [&](const absl::Status& status) {
     for (const auto& r : group) r->done.set_value(status);
   };
-  if (!WaitForSyncs(kGroupsInFlight) || !stopped().ok()) return fail_all(StoppedError(stopped()));
+  if (!WaitForSyncs(kGroupsInFlight) || !WaitForMapper(frontier_.size()) || !stopped().ok()) {
+    return fail_all(StoppedError(stopped()));
+  }
   const std::vector<std::shared_ptr<Request>> fresh = TakeReplays(&group);
   if (group.empty()) return;  // every request was refused
   const int64_t old_size = frontier_.size();
@@ -546,8 +558,12 @@ void Ledger::ProcessGroup(std::vector<std::shared_ptr<Request>> group) {
   PBL_CHECK(next.size() == old_size + fresh_entries,
             "the group's tree did not grow by its entries");
   const crypto::NoteSigner* signers[] = {&signer_};
+  // v2: the latest map the mapper finished; its size is at most the durable size, so below ours.
+  std::vector<std::string> extensions;
+  if (sealed()) extensions.push_back(MapLine(mapper_->head()));
   absl::StatusOr<std::string> note = crypto::SignCheckpoint(
-      crypto::Checkpoint{options_.origin, next.size(), next.Root(), {}}, signers);
+      crypto::Checkpoint{options_.origin, next.size(), next.Root(), std::move(extensions)},
+      signers);
   if (!note.ok()) return fail_all(note.status());
   batch->Put(CheckpointKey(next.size()), *note);
   if (absl::Status s = CheckWriteOnce(old_size); !s.ok()) return fail_all(s);
@@ -701,9 +717,18 @@ void Ledger::AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& 
     if (g.entries > 0) last_grown = &g;
   }
   if (last_grown != nullptr) {
-    std::lock_guard lock(head_mu_);
-    PBL_CHECK(last_grown->head.size >= head_.size, "the head would move back");
-    head_ = last_grown->head;
+    {
+      std::lock_guard lock(head_mu_);
+      PBL_CHECK(last_grown->head.size >= head_.size, "the head would move back");
+      head_ = last_grown->head;
+    }
+    if (sealed()) {
+      {
+        std::lock_guard lock(map_mu_);
+        map_durable_ = last_grown->head.size;
+      }
+      map_cv_.notify_all();
+    }
   }
   for (WrittenGroup& g : groups) {
     for (size_t i = 0; i < g.requests.size(); ++i) {

@@ -35,6 +35,8 @@
 #include "crypto/note.h"
 #include "crypto/short_hash.h"
 #include "ledger/domain/entry_validation.h"
+#include "ledger/log/log_format.h"
+#include "ledger/log/mapper.h"
 #include "ledger/log/node_secrets.h"
 #include "ledger/log/person_store.h"
 #include "ledger/log/storage.h"
@@ -45,6 +47,14 @@ inline constexpr size_t kReadEntriesMax = 10'000;
 // Groups written but not yet acknowledged as durable, at most.
 inline constexpr size_t kGroupsInFlight = 2;
 inline constexpr size_t kPersonEntriesMax = 100'000;
+
+// v2: appends wait while the person map is more than this many leaves behind the log
+// (LedgerOptions::map_lag_max), so every checkpoint's map size is at least its size minus
+// kMapLagMax and kGroupsInFlight groups.
+inline constexpr int64_t kMapLagMax = 100'000;
+static_assert(kMapBehindMax ==
+                  kMapLagMax + static_cast<int64_t>(kGroupsInFlight) * kGroupEntriesMax,
+              "map_folder.h's bound on a checkpoint's map lag is the ledger's");
 
 struct LedgerOptions {
   // The log's origin, which is also the signing key's name (e.g. pbl.example/node/310000).
@@ -62,6 +72,12 @@ struct LedgerOptions {
   // each leaf the entry itself. A log is opened in the format it was created in. It must
   // outlive the ledger.
   const NodeSecrets* secrets = nullptr;
+  // v2: the mapper folds new durable leaves into the person map at most this often, unless a
+  // caller waits for the map (WaitForMap) or it falls kMapLagMax / 2 behind.
+  int map_interval_ms = 250;
+  // v2: appends wait while the map is more than this many leaves behind (kMapLagMax; tests set
+  // less).
+  int64_t map_lag_max = kMapLagMax;
 };
 
 // An append's id, for appending a batch exactly once whatever its caller resends.
@@ -126,6 +142,13 @@ class Ledger {
   LogHead Head() const;
   // Whether the log is in format v2 (LedgerOptions::secrets).
   bool sealed() const { return persons_ != nullptr; }
+  // v2: the person map, as of the last batch the mapper folded (specs/log-format-v2.md,
+  // section 5); every checkpoint signed after that batch carries its head. Null for v1.
+  const Mapper* mapper() const { return mapper_.get(); }
+  // v2: waits until the map covers at least `size` leaves (at most the log's size), asking the
+  // mapper to fold at once. OUT_OF_RANGE past the log's size, FAILED_PRECONDITION for v1,
+  // UNAVAILABLE if the mapper has stopped (the ledger then takes no appends).
+  absl::Status WaitForMap(int64_t size);
   const crypto::NoteVerifier& verifier() const { return verifier_; }
   // The storage, for rows of the ledger's owner beside the log (keys that begin with none of the
   // log's prefixes, specs/ledger.md). Those rows share the log's write-ahead log: a write made
@@ -201,6 +224,12 @@ class Ledger {
   // Stops appends for good (until the ledger is opened again); the first cause is kept.
   void Stop(const absl::Status& cause);
   void SyncerLoop();
+  // Open, v2: loads the map and folds the durable leaves it does not cover yet (ledger_map.cc).
+  absl::Status LoadMap();
+  void MapperLoop();
+  // Sequencer, v2: waits while the map is more than kMapLagMax leaves behind `size`; false if
+  // the mapper has stopped.
+  bool WaitForMapper(int64_t size);
   // Syncer: answers the groups of one fsync, moving the head forward if it succeeded.
   void AnswerGroups(std::deque<WrittenGroup>& groups, const absl::Status& synced);
   // Sequencer: waits until fewer than `limit` groups are written and not yet durable; false if a
@@ -221,6 +250,7 @@ class Ledger {
   crypto::Ed25519NoteVerifier verifier_;
   std::unique_ptr<HashReaderImpl> hash_reader_;
   std::unique_ptr<PersonStore> persons_;  // v2 only
+  std::unique_ptr<Mapper> mapper_;        // v2 only
 
   // Owned by the sequencer thread (and by Open before it starts).
   crypto::MerkleFrontier frontier_;
@@ -243,6 +273,15 @@ class Ledger {
   bool sync_failed_ = false;          // guarded by sync_mu_; once set, never cleared
   bool sync_stopping_ = false;        // guarded by sync_mu_
   std::thread syncer_;
+
+  // v2: the mapper thread folds durable leaves into mapper_.
+  std::mutex map_mu_;
+  std::condition_variable map_cv_;
+  int64_t map_durable_ = 0;    // guarded by map_mu_; the log's durable size
+  int64_t map_wanted_ = 0;     // guarded by map_mu_; the largest size a WaitForMap waits for
+  bool map_stopping_ = false;  // guarded by map_mu_
+  absl::Status map_failed_;    // guarded by map_mu_; set once, when a fold fails
+  std::thread mapper_thread_;
 };
 
 }  // namespace pbl::ledger

@@ -13,6 +13,7 @@
 #include "crypto/short_hash.h"
 #include "ledger/log/ledger.h"
 #include "ledger/log/log_format.h"
+#include "ledger/log/map_folder.h"
 #include "ledger/log/person_store.h"
 #include "ledger/log/sealed.h"
 
@@ -62,11 +63,38 @@ class StoredHashCursor {
   std::string blob_;
 };
 
-// Every checkpoint stored up to `size`, checked against `verifier`, as (size, root); DATA_LOSS
-// if one does not verify or none is stored for `size`.
+// The maps v2 checkpoints carry: map size -> (root, the size of the first checkpoint naming it).
+using MapHeads = std::map<int64_t, std::pair<crypto::Hash, int64_t>>;
+
+// Adds the pbl-map line of the v2 checkpoint `cp` to `heads`: DATA_LOSS unless it has exactly
+// one, its map size is not below the previous checkpoint's (`last`), and a map size named
+// twice has one root.
+absl::Status AddMapHead(const crypto::Checkpoint& cp, int64_t* last, MapHeads* heads) {
+  absl::StatusOr<MapHead> head = ParseMapLine(cp.extensions, cp.size);
+  if (!head.ok()) {
+    return absl::DataLossError(
+        StrCat("checkpoint at size ", cp.size, ": ", ToStd(head.status().message())));
+  }
+  if (head->size < *last) {
+    return absl::DataLossError(StrCat("checkpoint at size ", cp.size, " has map size ", head->size,
+                                      ", below the previous checkpoint's ", *last));
+  }
+  *last = head->size;
+  const auto [it, added] = heads->try_emplace(head->size, head->root, cp.size);
+  if (!added && it->second.first != head->root) {
+    return absl::DataLossError(StrCat("checkpoints at sizes ", it->second.second, " and ", cp.size,
+                                      " give map size ", head->size, " two roots"));
+  }
+  return absl::OkStatus();
+}
+
+// Every checkpoint stored up to `size`, checked against `verifier`, as (size, root), and with
+// `map_heads` (v2) their maps; DATA_LOSS if one does not verify or none is stored for `size`.
 absl::StatusOr<std::map<int64_t, crypto::Hash>> CheckpointRoots(
-    const Storage& storage, const crypto::NoteVerifier& verifier, int64_t size) {
+    const Storage& storage, const crypto::NoteVerifier& verifier, int64_t size,
+    MapHeads* map_heads) {
   std::map<int64_t, crypto::Hash> roots;
+  int64_t last_map_size = 0;
   absl::Status scan_error;
   PBL_RETURN_IF_ERROR(storage.Scan(
       CheckpointKey(0), CheckpointKey(size + 1), [&](std::string_view key, std::string_view note) {
@@ -80,6 +108,10 @@ absl::StatusOr<std::map<int64_t, crypto::Hash>> CheckpointRoots(
           return false;
         }
         roots[at] = opened->checkpoint.root;
+        if (map_heads != nullptr) {
+          scan_error = AddMapHead(opened->checkpoint, &last_map_size, map_heads);
+          if (!scan_error.ok()) return false;
+        }
         return true;
       }));
   PBL_RETURN_IF_ERROR(scan_error);
@@ -95,10 +127,14 @@ absl::StatusOr<std::map<int64_t, crypto::Hash>> CheckpointRoots(
 class EntryChecker {
  public:
   // `parameters`: v2, the leaf entry 0 must be; null for v1.
+  // `map_heads` (v2): the maps the checkpoints carry, each checked when the leaves reach its
+  // size.
   EntryChecker(const Storage& storage, std::map<int64_t, crypto::Hash> checkpoint_roots,
                const crypto::ShortHasher& index_hasher, int64_t size,
-               const std::function<void(int64_t, int64_t)>& progress, const std::string* parameters)
+               const std::function<void(int64_t, int64_t)>& progress, const std::string* parameters,
+               MapHeads map_heads = {})
       : parameters_(parameters),
+        map_heads_(std::move(map_heads)),
         stored_(storage),
         checkpoint_roots_(std::move(checkpoint_roots)),
         index_hasher_(index_hasher),
@@ -109,10 +145,11 @@ class EntryChecker {
     if (index != next_index_) {
       return absl::DataLossError(StrCat("entry ", next_index_, " is missing"));
     }
-    PBL_RETURN_IF_ERROR(parameters_ != nullptr ? CheckLeaf(index, bytes)
+    const crypto::Hash leaf_hash = crypto::LeafHash(crypto::AsBytes(bytes));
+    PBL_RETURN_IF_ERROR(parameters_ != nullptr ? CheckLeaf(index, bytes, leaf_hash)
                                                : CheckEntry(index, bytes));
     recomputed_.clear();
-    tree_.Append(crypto::LeafHash(crypto::AsBytes(bytes)), &recomputed_);
+    tree_.Append(leaf_hash, &recomputed_);
     for (size_t level = 0; level < recomputed_.size(); ++level, ++next_stored_) {
       PBL_ASSIGN_OR_RETURN(crypto::Hash h, stored_.Next(next_stored_));
       if (h == recomputed_[level]) continue;
@@ -127,6 +164,15 @@ class EntryChecker {
       if (it->second != tree_.Root()) {
         return absl::DataLossError(StrCat("the checkpoint at size ", tree_.size(),
                                           " does not have the root of the stored entries"));
+      }
+    }
+    if (auto it = map_heads_.find(next_index_); it != map_heads_.end()) {
+      if (folder_.Flush() != it->second.first) {
+        const std::string who = it->second.second < 0
+                                    ? std::string("the node's map")
+                                    : StrCat("the checkpoint at size ", it->second.second);
+        return absl::DataLossError(StrCat(who, " carries a map root for map size ", next_index_,
+                                          " that the leaves below it do not give"));
       }
     }
     if (progress_ && next_index_ % kProgressEvery == 0) progress_(next_index_, size_);
@@ -164,7 +210,7 @@ class EntryChecker {
   }
 
   // v2: entry 0 is the log's parameters, every other leaf a person leaf (the only kind built).
-  absl::Status CheckLeaf(int64_t index, std::string_view bytes) {
+  absl::Status CheckLeaf(int64_t index, std::string_view bytes, const crypto::Hash& leaf_hash) {
     if (index == 0) {
       if (bytes != *parameters_) {
         return absl::DataLossError("entry 0 is not this log's parameters");
@@ -183,10 +229,13 @@ class EntryChecker {
     }
     index_sum_ += index_hasher_.Hash(crypto::AsBytes(ChainRowKey(leaf->person_key, index)));
     ++person_leaves_;
+    folder_.Add(index, *leaf, leaf_hash);
     return absl::OkStatus();
   }
 
   const std::string* parameters_;
+  const MapHeads map_heads_;
+  MapFolder folder_;  // v2: the chains and the map of the leaves checked
   StoredHashCursor stored_;
   const std::map<int64_t, crypto::Hash> checkpoint_roots_;
   const crypto::ShortHasher& index_hasher_;
@@ -229,12 +278,26 @@ absl::Status Ledger::Verify(const std::function<void(int64_t, int64_t)>& progres
   const int64_t size = head.size;
   // Every checkpoint must verify; its root is checked when the recomputed tree reaches its size.
   using Roots = std::map<int64_t, crypto::Hash>;
-  PBL_ASSIGN_OR_RETURN(Roots checkpoint_roots, CheckpointRoots(*storage_, verifier_, size));
+  MapHeads map_heads;
+  PBL_ASSIGN_OR_RETURN(Roots checkpoint_roots, CheckpointRoots(*storage_, verifier_, size,
+                                                               sealed() ? &map_heads : nullptr));
   const crypto::ShortHasher index_hasher = crypto::ShortHasher::WithRandomKey();
   std::optional<std::string> parameters;
-  if (sealed()) parameters = LogParametersLeaf(options_.secrets->vrf_public_key());
+  if (sealed()) {
+    parameters = LogParametersLeaf(options_.secrets->vrf_public_key());
+    if (map_heads.contains(0)) return absl::DataLossError("a checkpoint carries a map of size 0");
+    // The mapper's own map too, when it does not cover leaves appended after `head`.
+    if (const MapHead own = mapper_->head(); own.size <= size) {
+      const auto [it, added] = map_heads.try_emplace(own.size, own.root, -1);
+      if (!added && it->second.first != own.root) {
+        return absl::DataLossError(StrCat("the node's map of size ", own.size,
+                                          " has another root than the checkpoint at size ",
+                                          it->second.second));
+      }
+    }
+  }
   EntryChecker checker(*storage_, std::move(checkpoint_roots), index_hasher, size, progress,
-                       parameters ? &*parameters : nullptr);
+                       parameters ? &*parameters : nullptr, std::move(map_heads));
   absl::Status entry_error;
   PBL_RETURN_IF_ERROR(ScanEntries(0, size, [&](int64_t index, std::string_view bytes) {
     entry_error = checker.Check(index, bytes);

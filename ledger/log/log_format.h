@@ -36,10 +36,14 @@ inline constexpr size_t kBatchIdBytesMax = 128;
 // Log format v2's rows (specs/log-format-v2.md, section 10), beside `e`, `h`, `c`, `b`, `f`:
 // `d` u64(index): the sealed opening of a person leaf (node_secrets.h, SealContent);
 // `k` P: the person's wrapped data key; `k` P scheme_id: that scheme's K and VRF proof, sealed
-// under the data key; `q` K u64(index): empty, one per leaf carrying K (the person index).
+// under the data key; `q` K u64(index): empty, one per leaf carrying K (the person index);
 inline constexpr char kContentPrefix = 'd';
 inline constexpr char kPersonKeysPrefix = 'k';
 inline constexpr char kChainPrefix = 'q';
+// `l` K: the key's map value (u64 count || chain || u64 last index); `n`: the map's size and
+// root (u64 || 32 bytes). Written by the mapper (mapper.h).
+inline constexpr char kMapValuePrefix = 'l';
+inline constexpr std::string_view kMapHeadKey = "n";
 inline constexpr std::string_view kLayoutV2 = "pbl-log/v2/entry-bundles-16";
 
 // Entries are stored in bundles (specs/ledger.md, "Keys"): up to kBundleEntries consecutive

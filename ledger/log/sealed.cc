@@ -1,6 +1,7 @@
 #include "ledger/log/sealed.h"
 
 #include <cstring>
+#include <optional>
 
 #include "crypto/aead.h"
 #include "crypto/base/check.h"
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::string_view kCommitmentTag = "pbl.v2 commitment\n";
 constexpr std::string_view kPersonKeyTag = "pbl.v2 person key\n";
+constexpr std::string_view kMapLinePrefix = "pbl-map ";
 
 std::string Header(LeafKind kind) {
   std::string out(2, '\0');
@@ -160,6 +162,41 @@ absl::StatusOr<PersonKey> VerifyPersonKey(const crypto::VrfPublicKey& vrf_key,
       const crypto::VrfOutput beta,
       crypto::VrfVerify(vrf_key, crypto::AsBytes(PersonKeyInput(scheme_id, person_id)), proof));
   return PersonKeyOf(beta);
+}
+
+std::string MapLine(const MapHead& head) {
+  return StrCat(kMapLinePrefix, head.size, " ", crypto::Base64Encode(head.root));
+}
+
+absl::StatusOr<MapHead> ParseMapLine(const std::vector<std::string>& extensions,
+                                     int64_t checkpoint_size) {
+  std::optional<std::string_view> found;
+  for (const std::string& line : extensions) {
+    if (!line.starts_with(kMapLinePrefix)) continue;
+    if (found) return absl::InvalidArgumentError("the checkpoint has two pbl-map lines");
+    found = line;
+  }
+  if (!found) return absl::InvalidArgumentError("the checkpoint has no pbl-map line");
+  const std::string_view rest = found->substr(kMapLinePrefix.size());
+  const size_t space = rest.find(' ');
+  absl::StatusOr<int64_t> size = space == std::string_view::npos
+                                     ? absl::InvalidArgumentError("no space")
+                                     : crypto::ParseDecimal(rest.substr(0, space));
+  if (!size.ok()) {
+    return absl::InvalidArgumentError(StrCat("malformed pbl-map line '", *found, "'"));
+  }
+  MapHead head;
+  head.size = *size;
+  if (head.size > checkpoint_size) {
+    return absl::InvalidArgumentError(StrCat("the pbl-map line's size ", head.size,
+                                             " is past the checkpoint's ", checkpoint_size));
+  }
+  absl::StatusOr<std::string> root = crypto::Base64Decode(rest.substr(space + 1));
+  if (!root.ok() || root->size() != crypto::kHashBytes) {
+    return absl::InvalidArgumentError(StrCat("malformed pbl-map root in '", *found, "'"));
+  }
+  std::memcpy(head.root.data(), root->data(), crypto::kHashBytes);
+  return head;
 }
 
 }  // namespace pbl::ledger

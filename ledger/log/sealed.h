@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -71,6 +72,21 @@ PersonKey PersonKeyOf(const crypto::VrfOutput& beta);
 absl::StatusOr<PersonKey> VerifyPersonKey(const crypto::VrfPublicKey& vrf_key,
                                           std::string_view scheme_id, std::string_view person_id,
                                           const crypto::VrfProof& proof);
+
+// The person map a v2 checkpoint carries (specs/log-format-v2.md, section 5): the map over every
+// leaf below `size`, and its root.
+struct MapHead {
+  int64_t size = 0;
+  crypto::Hash root{};
+  friend bool operator==(const MapHead&, const MapHead&) = default;
+};
+// The checkpoint extension line "pbl-map <size> <base64 root>" (no newline).
+std::string MapLine(const MapHead& head);
+// The map of a v2 checkpoint whose size is `checkpoint_size`, from its extension lines:
+// INVALID_ARGUMENT unless exactly one is a pbl-map line, with a decimal size (no leading zero)
+// at most `checkpoint_size` and a 32-byte root in standard base64.
+absl::StatusOr<MapHead> ParseMapLine(const std::vector<std::string>& extensions,
+                                     int64_t checkpoint_size);
 
 }  // namespace pbl::ledger
 
