@@ -58,7 +58,8 @@ constexpr char kFindingCodesHelp[] =
     "entries involved):\n"
     "  log:       entry-invalid, stream-invalid, checkpoint-invalid, size-mismatch,\n"
     "             root-mismatch, equivocation (two signed checkpoints that cannot both be\n"
-    "             honest; both notes are printed in full), rollback (the log shrank)\n"
+    "             honest; both notes are printed in full), rollback (the log shrank),\n"
+    "             map-invalid, map-mismatch (a v2 checkpoint's person map)\n"
     "  transfers: missing-transfer-in, missing-transfer-out, missing-transfer-initiated,\n"
     "             missing-transfer-requested, duplicate-entry, ended-differently,\n"
     "             figures-differ, details-differ, out-of-order, orphan-entry,\n"
@@ -230,6 +231,11 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
               {"state_file", path},
               {"findings", json::array()}};
     if (remembered) j["previous_size"] = remembered->checkpoint.size;
+    if (s.map) {
+      j["map"] = {{"size", s.map->size},
+                  {"root_hex", crypto::HexEncode(s.map->root)},
+                  {"keys", s.map_keys}};
+    }
     out << j.dump(2) << "\n";
     return;
   }
@@ -243,6 +249,13 @@ void PrintLogSummary(const AuditLogFlags& f, const verifier::LogAudit& r,
       << "\n";
   if (s.format == 2) {
     out << "  format    v2: sealed leaves, checked without reading any person's data\n";
+    if (s.map) {
+      out << "  map       size " << s.map->size << ", " << s.map_keys
+          << " person keys: the root the checkpoint carries is the map of the leaves' chains\n";
+    } else {
+      out << "  map       not checked: an incremental audit does not hold the chains before index "
+          << s.first_index << " (run without --incremental)\n";
+    }
   } else if (s.format == 1) {
     out << "  format    v1: every entry read in the clear\n";
   }
@@ -548,7 +561,11 @@ void RegisterAuditLog(CLI::App* audit, CommandContext& ctx) {
       "(--vkey) for that size. The verified checkpoint is remembered in --state-dir; the next\n"
       "audit requires the node's checkpoint for the remembered size to be that one and a\n"
       "consistency proof from it to verify, else it reports EQUIVOCATION with both signed\n"
-      "notes in full. Prints origin, size, root and entries/s; a progress bar on a terminal.\n"
+      "notes in full. A v2 log (sealed leaves) is checked from its leaves alone: every\n"
+      "person key's chain is folded and the map the checkpoint carries (its pbl-map line)\n"
+      "must be the map of those chains at its map size (MAP-MISMATCH otherwise), which needs\n"
+      "the whole log, so --incremental does not check it. Prints origin, size, root and\n"
+      "entries/s; a progress bar on a terminal.\n"
       "Example:\n"
       "  pbl audit log --server 127.0.0.1:7443 --ca ca.crt --cert auditor.crt \\\n"
       "      --key auditor.key --vkey shanghai.vkey\n\n",

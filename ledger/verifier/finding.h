@@ -33,7 +33,7 @@ struct AuditFinding {
 };
 
 // The findings about one log (log_audit.h).
-inline constexpr std::array<std::string_view, 7> kLogFindingCodes = {
+inline constexpr std::array<std::string_view, 9> kLogFindingCodes = {
     "entry-invalid",       // an entry that is not a valid pbl.v1.Entry
     "stream-invalid",      // chunks out of order, no checkpoint, or entries after it
     "checkpoint-invalid",  // a checkpoint that does not verify with the log's key
@@ -41,6 +41,9 @@ inline constexpr std::array<std::string_view, 7> kLogFindingCodes = {
     "root-mismatch",       // the entries do not hash to the signed root
     "equivocation",        // two signed checkpoints that cannot both be honest
     "rollback",            // the log is shorter than a checkpoint it signed before
+    "map-invalid",         // a v2 checkpoint without one well-formed pbl-map line, or one whose
+                           // map is further behind than a node lets it fall
+    "map-mismatch",        // a v2 checkpoint's map root is not the map of the leaves below it
 };
 
 // The findings about transfers across logs (transfer_audit.h). The last four come from the

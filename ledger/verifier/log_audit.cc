@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/base/strings.h"
 #include "crypto/encoding.h"
 #include "ledger/domain/entry_validation.h"
+#include "ledger/log/map_folder.h"
 #include "ledger/log/sealed.h"
 #include "pbl/v2/log.pb.h"
 
@@ -106,6 +108,64 @@ std::optional<AuditFinding> CheckStreamCheckpoint(const crypto::NoteVerifier& lo
   return std::nullopt;
 }
 
+// Folds a v2 log's leaves, from entry 0, into their keys' chains, keeping each key's value from
+// before each of the last kMapBehindMax leaves, so that at the end the map of any size the
+// checkpoint may carry can be built: the map of every key as of the map size.
+class MapAudit {
+ public:
+  void Add(int64_t index, std::string_view bytes, const Hash& leaf_hash) {
+    absl::StatusOr<ledger::Leaf> leaf = ledger::ParseLeaf(bytes);  // checked by CheckLeaf
+    if (!leaf.ok() || leaf->kind == ledger::LeafKind::kPublic) return;
+    undo_.push_back({index, leaf->person_key, folder_.Add(index, *leaf, leaf_hash)});
+    if (undo_.size() > static_cast<size_t>(ledger::kMapBehindMax)) undo_.pop_front();
+  }
+
+  // Checks the map line of the verified checkpoint the scan ended with; sets scan->map.
+  std::optional<AuditFinding> Check(const std::string& node, LogScan* scan) {
+    const crypto::Checkpoint& cp = scan->checkpoint;
+    absl::StatusOr<ledger::MapHead> head = ledger::ParseMapLine(cp.extensions, cp.size);
+    if (!head.ok()) {
+      return LogFinding("map-invalid", node,
+                        StrCat("the checkpoint of size ", cp.size,
+                               " of this v2 log: ", ToStd(head.status().message())),
+                        std::nullopt, {scan->note});
+    }
+    if (head->size < cp.size - ledger::kMapBehindMax) {
+      return LogFinding("map-invalid", node,
+                        StrCat("the checkpoint of size ", cp.size, " carries the map of size ",
+                               head->size, ", more than ", ledger::kMapBehindMax,
+                               " leaves behind, which a node does not let happen"),
+                        std::nullopt, {scan->note});
+    }
+    // Back to the map size: undo the leaves at or past it, newest first.
+    while (!undo_.empty() && undo_.back().index >= head->size) {
+      folder_.Set(undo_.back().key, undo_.back().before);
+      undo_.pop_back();
+    }
+    const Hash root = folder_.Flush();
+    if (root != head->root) {
+      return LogFinding(
+          "map-mismatch", node,
+          StrCat("the checkpoint of size ", cp.size, " carries map root ", HashHex(head->root),
+                 " for map size ", head->size, ", but the chains of the leaves below it give ",
+                 HashHex(root), ": the node's person map leaves out, adds or changes a leaf"),
+          std::nullopt, {scan->note});
+    }
+    scan->map = *head;
+    scan->map_keys = folder_.map().size();
+    return std::nullopt;
+  }
+
+ private:
+  struct Undo {
+    int64_t index;
+    ledger::PersonKey key;
+    std::optional<crypto::MapValue> before;
+  };
+  ledger::MapFolder folder_;
+  std::deque<Undo> undo_;
+};
+
 // The hashes of a proof from the wire; nullopt when one is not a SHA-256 hash.
 std::optional<std::vector<Hash>> ProofHashes(const std::vector<std::string>& hashes) {
   std::vector<Hash> proof;
@@ -190,6 +250,8 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
   // 0x02, which no pbl.v1.Entry does (its first byte is a field's tag), and every later entry
   // must be of the same format.
   std::optional<bool> v2;
+  MapAudit map;
+  const bool check_map = scan.first_index == 0;
   absl::Status status = source.StreamEntries(next, [&](const EntryChunk& chunk) -> absl::Status {
     if (ended) {
       return stop(LogFinding("stream-invalid", options.node,
@@ -207,7 +269,9 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
                                         : *v2         ? CheckLeaf(options.node, next, bytes)
                                                       : CheckEntry(options.node, next, bytes);
       if (bad) return stop(*std::move(bad));
-      tree->Append(crypto::LeafHash(crypto::AsBytes(bytes)));
+      const Hash leaf_hash = crypto::LeafHash(crypto::AsBytes(bytes));
+      tree->Append(leaf_hash);
+      if (*v2 && check_map) map.Add(next, bytes, leaf_hash);
       ++next;
       if (next == options.watch_size) scan.root_at_watch = tree->Root();
     }
@@ -235,6 +299,7 @@ absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& l
   }
   scan.finding = CheckStreamCheckpoint(log, *tree, options.node, &scan);
   if (scan.finding && scan.finding->code == "root-mismatch") NameMismatch(source, &scan);
+  if (!scan.finding && v2 && *v2 && check_map) scan.finding = map.Check(options.node, &scan);
   return scan;
 }
 

@@ -20,6 +20,7 @@
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
+#include "ledger/log/sealed.h"
 #include "ledger/verifier/audit_tree.h"
 #include "ledger/verifier/finding.h"
 #include "ledger/verifier/log_source.h"
@@ -59,11 +60,18 @@ struct LogScan {
   int64_t elapsed_us = 0;   // spent reading, in microseconds
   int format = 0;           // of the entries read: 1 or 2; 0 if none was read
   std::optional<crypto::Hash> root_at_watch;
+  // v2, a scan from entry 0 with no finding: the checkpoint's map, recomputed from the leaves
+  // and equal to the one it carries, and the keys in it. (An incremental scan does not hold the
+  // chains of the leaves before it, so it does not check the map.)
+  std::optional<ledger::MapHead> map;
+  size_t map_keys = 0;
   std::optional<AuditFinding> finding;  // the first problem; the scan stopped there
 };
 
 // Streams the entries of `source`'s log from tree->size() on into `tree`, checks each one and
-// that the stream ends with a checkpoint signed by `log` whose size and root are the tree's.
+// that the stream ends with a checkpoint signed by `log` whose size and root are the tree's; for
+// a v2 log read from entry 0, also that the checkpoint's pbl-map line has the root of the map of
+// the leaves below its map size (specs/log-format-v2.md, section 8), built from the leaves alone.
 // Failed reads are the status (the node's own code); what does not verify is scan.finding.
 absl::StatusOr<LogScan> ScanLog(LogSource& source, const crypto::NoteVerifier& log, AuditTree* tree,
                                 const ScanOptions& options);

@@ -186,6 +186,10 @@ TEST_F(SealedNodeTest, AuditLogVerifiesTheSealedLogFromItsLeaves) {
           "auditor");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("format    v2: sealed leaves"));
+  // Every person key's chain folded, and the map the checkpoint carries is theirs: 200 people,
+  // each with keys in up to three schemes.
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("map       size [0-9]+, [0-9]+ person keys: the root "
+                                              "the checkpoint carries is the map"));
   EXPECT_THAT(IdsIn(r.out + r.err), IsEmpty());
 }
 

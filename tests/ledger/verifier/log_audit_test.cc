@@ -5,9 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 
+#include "crypto/person_map.h"
+#include "ledger/log/map_folder.h"
 #include "ledger/log/sealed.h"
 #include "ledger/verifier/finding.h"
 #include "ledger/verifier/state_dir.h"
@@ -101,9 +105,34 @@ TEST_F(LogAuditTest, EntryInvalidNamesTheEntryThatIsNotAPblEntry) {
   EXPECT_EQ(audit.scan.entries, 4);  // the scan stopped there
 }
 
+// The pbl-map line of the map of `log`'s leaves below `map_size`, computed here from the leaves
+// (crypto::PersonMap and ChainNext, specs/log-format-v2.md sections 4 and 5), leaving out the
+// leaf at `omit`.
+std::string MapLineOf(const MemoryLog& log, int64_t map_size, int64_t omit = -1) {
+  std::map<ledger::PersonKey, crypto::MapValue> values;
+  for (int64_t i = 1; i < map_size; ++i) {
+    const std::string& leaf = log.entries()[static_cast<size_t>(i)];
+    if (i == omit || leaf.size() != ledger::kPersonLeafBytes) continue;
+    ledger::PersonKey key;
+    std::copy_n(leaf.begin() + 2, key.size(), key.begin());
+    crypto::MapValue& v = values[key];
+    ++v.count;
+    v.chain = crypto::ChainNext(v.chain, static_cast<uint64_t>(i),
+                                crypto::LeafHash(crypto::AsBytes(leaf)));
+    v.last_index = static_cast<uint64_t>(i);
+  }
+  crypto::PersonMap map;
+  map.Update({values.begin(), values.end()});
+  return ledger::MapLine({map_size, map.Root()});
+}
+
 // A v2 log: its parameters, then person leaves of a few keys with commitments (the audit reads
-// nothing else, so the commitments' contents do not matter to it).
+// nothing else, so the commitments' contents do not matter to it); its checkpoints carry the
+// map of every leaf below them.
 void FillSealed(MemoryLog& log, int n) {
+  if (!log.extensions) {
+    log.extensions = [&log](int64_t size) { return std::vector{MapLineOf(log, size)}; };
+  }
   if (log.size() == 0) {
     crypto::VrfPublicKey vrf{};
     vrf.fill(0x11);
@@ -122,11 +151,58 @@ TEST_F(LogAuditTest, AV2LogIsAuditedFromItsLeavesAlone) {
   EXPECT_THAT(audit.findings, IsEmpty());
   EXPECT_EQ(audit.scan.checkpoint.size, 10);
   EXPECT_EQ(audit.tree.Root(), log_.Root());
+  ASSERT_TRUE(audit.scan.map.has_value());
+  EXPECT_EQ(audit.scan.map->size, 10);
+  EXPECT_EQ(audit.scan.map_keys, 5u);
   const RememberedLog remembered = Remember(log_);
   FillSealed(log_, 4);
   const LogAudit incremental = Audit(log_, remembered, /*incremental=*/true);
   EXPECT_THAT(incremental.findings, IsEmpty());
   EXPECT_EQ(incremental.scan.first_index, 10);
+  EXPECT_FALSE(incremental.scan.map.has_value());  // the chains before entry 10 are not read
+  // A map behind the log (the mapper folds in batches) is the map of the leaves below its size.
+  log_.extensions = [this](int64_t size) { return std::vector{MapLineOf(log_, size - 6)}; };
+  const LogAudit behind = Audit(log_);
+  EXPECT_THAT(behind.findings, IsEmpty());
+  ASSERT_TRUE(behind.scan.map.has_value());
+  EXPECT_EQ(behind.scan.map->size, 8);
+}
+
+TEST_F(LogAuditTest, MapMismatchWhenTheMapLeavesOutALeafOrCountsOneTooMany) {
+  FillSealed(log_, 12);
+  log_.extensions = [this](int64_t size) { return std::vector{MapLineOf(log_, size, 7)}; };
+  const LogAudit omitted = Audit(log_);
+  ASSERT_THAT(Codes(omitted.findings), ElementsAre("map-mismatch"));
+  EXPECT_THAT(omitted.findings[0].message, HasSubstr("for map size 13"));
+  EXPECT_THAT(omitted.findings[0].evidence, ElementsAre(omitted.scan.note));
+  // The map of one leaf more than the size it claims.
+  log_.extensions = [this](int64_t size) {
+    std::string line = MapLineOf(log_, size);
+    const std::string claimed = MapLineOf(log_, size - 1);
+    return std::vector{claimed.substr(0, claimed.find(' ', 8)) + line.substr(line.find(' ', 8))};
+  };
+  EXPECT_THAT(Codes(Audit(log_).findings), ElementsAre("map-mismatch"));
+}
+
+TEST_F(LogAuditTest, MapInvalidWithoutOneMapLineOrWithAMapTooFarBehind) {
+  FillSealed(log_, 4);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> bad = {
+      {"no line", {}},
+      {"two lines", {MapLineOf(log_, 5), MapLineOf(log_, 5)}},
+      {"past the checkpoint", {MapLineOf(log_, 5).replace(8, 1, "6")}},
+      {"not base64", {"pbl-map 5 !!"}},
+  };
+  for (const auto& [what, lines] : bad) {
+    log_.extensions = [&lines](int64_t) { return lines; };
+    const LogAudit audit = Audit(log_);
+    EXPECT_THAT(Codes(audit.findings), ElementsAre("map-invalid")) << what;
+  }
+  MemoryLog big(kOrigin, key_);
+  FillSealed(big, static_cast<int>(ledger::kMapBehindMax) + 2);
+  big.extensions = [&big](int64_t) { return std::vector{MapLineOf(big, 1)}; };
+  const LogAudit behind = Audit(big);
+  ASSERT_THAT(Codes(behind.findings), ElementsAre("map-invalid"));
+  EXPECT_THAT(behind.findings[0].message, HasSubstr("which a node does not let happen"));
 }
 
 TEST_F(LogAuditTest, EntryInvalidNamesAV2LeafThatIsNotOneOrAV1EntryInAV2Log) {
@@ -269,7 +345,7 @@ TEST_F(LogAuditTest, RollbackWhenTheLogIsShorterThanTheRememberedCheckpoint) {
 TEST(LogFindingCodesTest, EachCodeHasATestInThisFile) {
   const std::vector<std::string_view> tested = {
       "entry-invalid", "stream-invalid", "checkpoint-invalid", "size-mismatch", "root-mismatch",
-      "equivocation",  "rollback"};
+      "equivocation",  "rollback",       "map-invalid",        "map-mismatch"};
   EXPECT_THAT(verifier::kLogFindingCodes, ::testing::UnorderedElementsAreArray(tested));
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,6 +63,10 @@ class MemoryLog : public verifier::LogSource {
   int64_t size() const { return static_cast<int64_t>(entries_.size()); }
   crypto::Hash Root() const { return hashes_.Root(); }
   Lies lie;
+  // The extension lines of the checkpoint signed for a size (a v2 log's pbl-map line); none
+  // when empty.
+  std::function<std::vector<std::string>(int64_t tree_size)> extensions;
+  const std::vector<std::string>& entries() const { return entries_; }
 
   // Appends one entry; returns its index.
   int64_t Append(std::string bytes) {
@@ -131,6 +136,7 @@ class MemoryLog : public verifier::LogSource {
     cp.origin = origin();
     cp.size = tree_size;
     cp.root = root;
+    if (extensions) cp.extensions = extensions(tree_size);
     const crypto::NoteSigner* signers[] = {&signer};
     return *crypto::SignCheckpoint(cp, signers);
   }
