@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The concurrent parts under ThreadSanitizer: the ledger's sequencer (LedgerTest, FaultTest,
+# The concurrent parts under ThreadSanitizer: the ledger's sequencer and v2 mapper (LedgerTest,
+# SealedLedgerTest, PersonMapLedgerTest, FaultTest,
 # OverwriteTest, CrashTest), the node (NodeTest, NodeLifecycleTest) and transfers between nodes
 # (TamperedPackageTest, the short TransferFaultTest), with TSan-built pbld and pbld_faulty (the
 # test daemon of nodes with a fault plan) daemons. Builds only
