@@ -192,10 +192,11 @@ TEST_F(LogAuditTest, MapInvalidWithoutOneMapLineOrWithAMapTooFarBehind) {
       {"past the checkpoint", {MapLineOf(log_, 5).replace(8, 1, "6")}},
       {"not base64", {"pbl-map 5 !!"}},
   };
-  for (const auto& [what, lines] : bad) {
-    log_.extensions = [&lines](int64_t) { return lines; };
+  for (const auto& item : bad) {
+    const std::vector<std::string> lines = item.second;  // clang 14 captures no structured binding
+    log_.extensions = [lines](int64_t) { return lines; };
     const LogAudit audit = Audit(log_);
-    EXPECT_THAT(Codes(audit.findings), ElementsAre("map-invalid")) << what;
+    EXPECT_THAT(Codes(audit.findings), ElementsAre("map-invalid")) << item.first;
   }
   MemoryLog big(kOrigin, key_);
   FillSealed(big, static_cast<int>(ledger::kMapBehindMax) + 2);
