@@ -2,11 +2,13 @@
 // and appends from several threads until it is killed, printing one line to stdout for every
 // acknowledged append, so that the parent knows exactly what the ledger promised before it died.
 //
-//   ledger_crash_child <data_dir> <key_seed_hex> <run_seed> <origin>
+//   ledger_crash_child <data_dir> <key_seed_hex> <run_seed> <origin> [v2]
 //
+// With v2 the log is in format v2, under the master key of kMasterKeyFill bytes.
 // Output, one line per event, each written whole under a lock so that lines never interleave:
 //   open <size>
-//   ack <first_index> <count> <tree_size> <base64 checkpoint note> <sha256 hex of each entry>...
+//   ack <first_index> <count> <tree_size> <base64 checkpoint note> <sha256 hex of each leaf>...
+// (a v1 leaf is the entry; a v2 leaf is read back after the ack, since only the ledger seals it).
 // Exits 1 (with a message on stderr) when anything fails, since the parent must tell a failed
 // child from a killed one; exits 0 only if it was never killed, after kRunTimeMax.
 #include <unistd.h>
@@ -17,11 +19,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "crypto/aead.h"
 #include "crypto/base/strings.h"
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
@@ -44,6 +49,7 @@ constexpr int64_t kPeople = 100'000;
 constexpr auto kTick = std::chrono::milliseconds(5);
 // The parent kills the child within a second; this only stops a child whose parent is gone.
 constexpr auto kRunTimeMax = std::chrono::seconds(30);
+constexpr uint8_t kMasterKeyFill = 0x5a;  // crash_test.cc opens v2 logs with the same key
 
 std::mutex output_mu;
 
@@ -87,6 +93,13 @@ void AppendLoop(Ledger& ledger, uint64_t seed, int thread, const std::atomic<boo
     for (const std::string& entry : batch) hashes.push_back(crypto::Sha256(entry));
     absl::StatusOr<AppendResult> result = ledger.Append(std::move(batch));
     if (!result.ok()) Fail(StrCat("append failed: ", result.status().ToString()));
+    if (ledger.sealed()) {
+      absl::StatusOr<std::vector<std::string>> leaves =
+          ledger.GetEntries(result->first_index, result->count);
+      if (!leaves.ok()) Fail(StrCat("reading leaves: ", leaves.status().ToString()));
+      hashes.clear();
+      for (const std::string& leaf : *leaves) hashes.push_back(crypto::Sha256(leaf));
+    }
     std::string line = StrCat("ack ", result->first_index, " ", result->count, " ",
                               result->tree_size, " ", crypto::Base64Encode(result->checkpoint));
     for (const crypto::Hash& h : hashes) StrAppend(&line, " ", crypto::HexEncode(h));
@@ -97,7 +110,9 @@ void AppendLoop(Ledger& ledger, uint64_t seed, int thread, const std::atomic<boo
 }
 
 int Run(int argc, char** argv) {
-  if (argc != 5) Fail("usage: ledger_crash_child <data_dir> <key_seed_hex> <run_seed> <origin>");
+  if (argc != 5 && !(argc == 6 && std::string_view(argv[5]) == "v2")) {
+    Fail("usage: ledger_crash_child <data_dir> <key_seed_hex> <run_seed> <origin> [v2]");
+  }
   crypto::InitCrypto();
   absl::StatusOr<std::string> seed = crypto::HexDecode(argv[2]);
   if (!seed.ok()) Fail(StrCat("bad key seed: ", seed.status().ToString()));
@@ -108,9 +123,17 @@ int Run(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<Storage>> storage = OpenRocksStorage(argv[1]);
   if (!storage.ok()) Fail(StrCat("open storage: ", storage.status().ToString()));
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(
-      std::move(*storage),
-      LedgerOptions{.origin = argv[4], .key = &*key, .on_group = nullptr, .on_stop = nullptr});
+  std::optional<NodeSecrets> secrets;
+  if (argc == 6) {
+    secrets.emplace(*crypto::SecretKey::FromBytes(
+        std::vector<uint8_t>(crypto::kSecretKeyBytes, kMasterKeyFill)));
+  }
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(std::move(*storage), LedgerOptions{.origin = argv[4],
+                                                      .key = &*key,
+                                                      .on_group = nullptr,
+                                                      .on_stop = nullptr,
+                                                      .secrets = secrets ? &*secrets : nullptr});
   if (!ledger.ok()) Fail(StrCat("open ledger: ", ledger.status().ToString()));
   WriteLine(StrCat("open ", (*ledger)->Head().size, "\n"));
 
