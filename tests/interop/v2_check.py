@@ -11,17 +11,25 @@ tests/interop/v2_interop_test.cc from pbl::crypto:
             "proofs": [{"key", "value" or null, "proof", "absence", "valid"}...]},
    "leaves": {"parameters": hex of entry 0,
               "items": [{"person_id", "scheme_id" (text), "person_key_proof", "leaf",
-                         "opening", "valid"}...]}}
+                         "opening", "valid"}...]},
+   "log":    {"leaves": [hex of leaf 0, leaf 1, ...],
+              "checkpoints": [{"note" (a signed checkpoint, text), "valid"}...]}}
 
 and checks that every item marked valid verifies and gives the stated output, that every item
 marked invalid is refused, and that the map's root is the root of its items. A leaf item is
 valid when entry 0 is a log's parameters (spec section 3) whose VRF key proves K for the
 person and scheme, the leaf is a person leaf (section 1) carrying that K, the opening's
 commitment is the leaf's, and the opening's content is a pbl.v1.Entry of that scheme and
-person (its fields 1 and 2, read with the protobuf wire format). It prints one line
+person (its fields 1 and 2, read with the protobuf wire format). A checkpoint is valid when its
+root is the RFC 9162 root of the first `size` leaves and it has exactly one line
+"pbl-map <map size> <base64 root>" (section 5), the map size at most its size and the root that
+of the map of every key's chain (section 4) over the leaves below the map size; the signature is
+not checked here (Go's x/mod checks our notes in interop_test). It prints one line
 per check that disagrees and exits 1 if any did, else prints a summary and exits 0. With
 --self-test it checks the test vector of c2sp.org/vrf-r255 instead.
 """
+import base64
+import binascii
 import hashlib
 import json
 import sys
@@ -374,6 +382,60 @@ def leaf_ok(vrf_key, item):
     return content is not None and content.get(1) == scheme and content.get(2) == person
 
 
+# --- The log and its checkpoints (RFC 9162; spec sections 4 and 5) -----------------------------
+
+def merkle_root(hashes):
+    """RFC 9162's MTH over leaf hashes."""
+    if not hashes:
+        return sha256()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return sha256(b"\x01", merkle_root(hashes[:k]), merkle_root(hashes[k:]))
+
+
+def chains_map_root(leaves, map_size):
+    """The map of every key's (count, chain, last index) over leaves [0, map_size)."""
+    values = {}
+    for index in range(map_size):
+        leaf = leaves[index]
+        if leaf[:2] not in (b"\x02\x01", b"\x02\x03"):  # person and erasure leaves carry K
+            continue
+        key = leaf[2:34]
+        count, chain, _ = values.get(key, (0, bytes(32), 0))
+        chain = sha256(b"\x04", chain, index.to_bytes(8, "big"), sha256(b"\x00", leaf))
+        values[key] = (count + 1, chain, index)
+    items = sorted((k, c.to_bytes(8, "big") + ch + last.to_bytes(8, "big"))
+                   for k, (c, ch, last) in values.items())
+    return map_root(items)
+
+
+def decimal(text):
+    if not text.isdigit() or (len(text) > 1 and text[0] == "0"):
+        raise ValueError(text)
+    return int(text)
+
+
+def checkpoint_ok(leaves, note):
+    lines = note.split("\n\n", 1)[0].split("\n")
+    try:
+        size, root = decimal(lines[1]), base64.b64decode(lines[2], validate=True)
+        maps = [line.split(" ") for line in lines[3:] if line.startswith("pbl-map ")]
+        if len(maps) != 1 or len(maps[0]) != 3:
+            return False
+        map_size = decimal(maps[0][1])
+        map_root_signed = base64.b64decode(maps[0][2], validate=True)
+    except (IndexError, ValueError, binascii.Error):
+        return False
+    if size > len(leaves) or map_size > size:
+        return False
+    if merkle_root([sha256(b"\x00", leaf) for leaf in leaves[:size]]) != root:
+        return False
+    return chains_map_root(leaves, map_size) == map_root_signed
+
+
 # --- Checks ------------------------------------------------------------------------------------
 
 def self_test():
@@ -427,11 +489,18 @@ def check(doc):
         ok = vrf_key is not None and leaf_ok(vrf_key, item)
         if ok != item["valid"]:
             failures.append("leaf %d: %s" % (n, "refused" if item["valid"] else "accepted"))
+    log = doc.get("log", {"leaves": [], "checkpoints": []})
+    log_leaves = [bytes.fromhex(leaf) for leaf in log["leaves"]]
+    for n, cp in enumerate(log["checkpoints"]):
+        if checkpoint_ok(log_leaves, cp["note"]) != cp["valid"]:
+            failures.append("checkpoint %d: %s" % (n, "refused" if cp["valid"] else "accepted"))
     for f in failures:
         print(f)
     if not failures:
-        print("v2_check: %d VRF proofs, %d map proofs over %d keys and %d leaves agree" %
-              (len(doc["vrf"]), len(m["proofs"]), len(items), len(leaves["items"])))
+        print("v2_check: %d VRF proofs, %d map proofs over %d keys, %d leaves and %d checkpoints "
+              "over %d log leaves agree" %
+              (len(doc["vrf"]), len(m["proofs"]), len(items), len(leaves["items"]),
+               len(log["checkpoints"]), len(log_leaves)))
     return not failures
 
 

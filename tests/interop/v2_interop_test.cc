@@ -6,14 +6,19 @@
 // every output and on the map's root.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
+#include "crypto/base/strings.h"
+#include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
 #include "crypto/encoding.h"
 #include "crypto/person_map.h"
 #include "crypto/vrf.h"
+#include "ledger/log/ledger.h"
 #include "ledger/log/node_secrets.h"
 #include "ledger/log/sealed.h"
 #include "pbl/v1/entry.pb.h"
@@ -216,6 +221,80 @@ TEST(V2InteropTest, ThePythonCheckerAcceptsExactlyTheValidProofsWeMake) {
   const RunResult leaf_lied = Check(lying_leaf, "lying-leaf.json");
   EXPECT_EQ(leaf_lied.exit_code, 1);
   EXPECT_NE(leaf_lied.out.find("leaf 1: refused"), std::string::npos) << leaf_lied.out;
+}
+
+// A real v2 log (pbl::ledger on RocksDB): its leaves and every checkpoint it signed. The checker
+// recomputes each checkpoint's tree root and its pbl-map line's root from the leaves alone; a
+// checkpoint signed over a map that leaves a leaf out, or that claims a smaller map size for the
+// same root, must be refused.
+TEST(V2InteropTest, ThePythonCheckerRecomputesEveryCheckpointsMapFromTheLeaves) {
+  const std::filesystem::path dir = testing::FreshTestDir("v2_interop_log");
+  const SigningKey key = SigningKey::Generate();
+  const ledger::NodeSecrets secrets(SecretKey::Generate());
+  std::unique_ptr<ledger::Storage> storage = ledger::OpenRocksStorage(dir.string()).value();
+  std::unique_ptr<ledger::Ledger> log =
+      ledger::Ledger::Open(std::move(storage),
+                           ledger::LedgerOptions{.origin = "pbl.example/interop",
+                                                 .key = &key,
+                                                 .on_group = nullptr,
+                                                 .on_stop = nullptr,
+                                                 .secrets = &secrets})
+          .value();
+  std::vector<int64_t> sizes = {1};
+  for (int batch = 0; batch < 8; ++batch) {
+    std::vector<std::string> entries;
+    for (int p = 0; p < 5; ++p) {
+      entries.push_back(testing::ContributionEntry(p + batch % 3, batch,
+                                                   p % 2 == 0 ? "UEBPI-310000" : "UEBMI-310000"));
+    }
+    const ledger::AppendResult r = log->Append(entries).value();
+    sizes.push_back(r.tree_size);
+    if (batch % 3 == 2) {
+      ASSERT_TRUE(log->WaitForMap(r.tree_size).ok());
+    }
+  }
+  const int64_t size = log->Head().size;
+  json leaves = json::array();
+  const std::vector<std::string> all = log->GetEntries(0, size).value();
+  for (const std::string& leaf : all) leaves.push_back(Hex(leaf));
+  json checkpoints = json::array();
+  std::string last;
+  for (const int64_t at : sizes) {
+    last = log->CheckpointAt(at).value();
+    checkpoints.push_back({{"note", last}, {"valid", true}});
+  }
+  // Forged: the last checkpoint's map root with one bit flipped, and its map size one less.
+  const Checkpoint cp = ParseCheckpoint(last.substr(0, last.find("\n\n") + 1)).value();
+  const ledger::MapHead head = ledger::ParseMapLine(cp.extensions, cp.size).value();
+  ASSERT_GT(head.size, 1);  // the map has folded some leaves
+  // Signed by the log's own key: what a node hiding a leaf from its map would publish.
+  const Ed25519NoteSigner signer = Ed25519NoteSigner::Create("pbl.example/interop", &key).value();
+  const auto forged = [&](ledger::MapHead h) {
+    Checkpoint c = cp;
+    c.extensions = {ledger::MapLine(h)};
+    const NoteSigner* signers[] = {&signer};
+    return SignCheckpoint(c, signers).value();
+  };
+  ledger::MapHead flipped = head;
+  flipped.root[5] ^= 1;
+  checkpoints.push_back({{"note", forged(flipped)}, {"valid", false}});
+  checkpoints.push_back({{"note", forged({head.size - 1, head.root})}, {"valid", false}});
+  const json doc = {
+      {"vrf", json::array()},
+      {"map", {{"items", json::array()}, {"root", Hex(kEmptyMapHash)}, {"proofs", json::array()}}},
+      {"log", {{"leaves", leaves}, {"checkpoints", checkpoints}}}};
+  const RunResult run = Check(doc, "log.json");
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find(StrCat(checkpoints.size(), " checkpoints over ", size, " log leaves")),
+            std::string::npos)
+      << run.out;
+  json lying = doc;
+  lying["log"]["checkpoints"] = json::array();
+  lying["log"]["checkpoints"].push_back(checkpoints.back());
+  lying["log"]["checkpoints"][0]["valid"] = true;
+  const RunResult lied = Check(lying, "log-lying.json");
+  EXPECT_EQ(lied.exit_code, 1);
+  EXPECT_NE(lied.out.find("checkpoint 0: refused"), std::string::npos) << lied.out;
 }
 
 }  // namespace
