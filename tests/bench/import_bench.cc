@@ -8,6 +8,7 @@
 // --audit then runs `pbl audit log` over the whole log as an auditor and reports entries/s (the
 // scale run of issue 7, scripts/scale-run.sh). --write-csv only writes the file, --csv imports a
 // given one (the comparison with PostgreSQL, scripts/bench-compare.sh, loads the same file).
+// --sealed runs the nodes with a master key (log format v2), for the cost of v2 end to end.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -41,6 +42,7 @@ struct Options {
   std::string write_csv;               // only write the generated CSV here
   bool audit = false;                  // then `pbl audit log` over the node's whole log
   bool keep = false;
+  bool sealed = false;  // the nodes run with a master key: logs in format v2
 };
 
 // Fen as yuan with 2 decimals.
@@ -272,7 +274,10 @@ int Run(const Options& o) {
     std::printf("import_bench: %lld rows in %s\n", static_cast<long long>(rows), csv.c_str());
   }
   Cluster cluster;
-  cluster.Start("import_bench_cluster");
+  ClusterOptions options;
+  options.sealed = o.sealed;
+  cluster.Start("import_bench_cluster", options);
+  std::printf("node log: format %s\n", o.sealed ? "v2 (sealed, [node] master_key)" : "v1");
   const pid_t node = cluster.process(kShanghai).pid();
   std::vector<std::string> argv = {PBL_BINARY, "import",
                                    csv,        "--json",
@@ -344,14 +349,17 @@ int main(int argc, char** argv) {
       o.csv = argv[++i];
     } else if (flag == "--write-csv" && has_value) {
       o.write_csv = argv[++i];
+    } else if (flag == "--sealed") {
+      o.sealed = true;
     } else if (flag == "--audit") {
       o.audit = true;
     } else if (flag == "--keep") {
       o.keep = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: import_bench [--rows N] [--persons N] [--streams N] [--batch-rows N]\n"
-                   "                    [--csv FILE | --write-csv FILE] [--audit] [--keep]\n");
+      std::fprintf(
+          stderr,
+          "usage: import_bench [--rows N] [--persons N] [--streams N] [--batch-rows N]\n"
+          "                    [--csv FILE | --write-csv FILE] [--audit] [--sealed] [--keep]\n");
       return 2;
     }
   }
