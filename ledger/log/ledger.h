@@ -226,6 +226,8 @@ class Ledger {
   void SyncerLoop();
   // Open, v2: loads the map and folds the durable leaves it does not cover yet (ledger_map.cc).
   absl::Status LoadMap();
+  // v2: folds the leaves up to `end` into the map (Mapper::Fold over the stored entries).
+  absl::Status FoldMap(int64_t end);
   void MapperLoop();
   // Sequencer, v2: waits while the map is more than kMapLagMax leaves behind `size`; false if
   // the mapper has stopped.

@@ -17,22 +17,21 @@ absl::Status Ledger::LoadMap() {
                                       " leaves but the log has ", size));
   }
   // Leaves made durable before a crash and not folded: the map is a function of the leaves.
-  const Mapper::ScanLeaves scan = [this](int64_t start, int64_t end, const auto& fn) {
-    return ScanEntries(start, end, fn);
-  };
   while (mapper_->head().size < size) {
-    PBL_RETURN_IF_ERROR(
-        mapper_->Fold(std::min(size, mapper_->head().size + kMapBatchMax), *storage_, scan));
+    PBL_RETURN_IF_ERROR(FoldMap(std::min(size, mapper_->head().size + kMapBatchMax)));
   }
   std::lock_guard lock(map_mu_);
   map_durable_ = size;
   return absl::OkStatus();
 }
 
+absl::Status Ledger::FoldMap(int64_t end) {
+  return mapper_->Fold(end, *storage_, [this](int64_t start, int64_t stop, const auto& fn) {
+    return ScanEntries(start, stop, fn);
+  });
+}
+
 void Ledger::MapperLoop() {
-  const Mapper::ScanLeaves scan = [this](int64_t start, int64_t end, const auto& fn) {
-    return ScanEntries(start, end, fn);
-  };
   const auto interval = std::chrono::milliseconds(options_.map_interval_ms);
   while (true) {
     int64_t end = 0;
@@ -50,7 +49,7 @@ void Ledger::MapperLoop() {
       if (map_stopping_) return;
       end = std::min(map_durable_, mapper_->head().size + kMapBatchMax);
     }
-    absl::Status folded = mapper_->Fold(end, *storage_, scan);
+    absl::Status folded = FoldMap(end);
     if (!folded.ok()) {
       Stop(folded);
       std::lock_guard lock(map_mu_);

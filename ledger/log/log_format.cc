@@ -6,8 +6,6 @@
 
 namespace pbl::ledger {
 
-namespace {
-
 void AppendBigEndian(std::string* out, int64_t value) {
   const auto v = static_cast<uint64_t>(value);
   for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
@@ -20,8 +18,6 @@ std::optional<int64_t> ReadBigEndian(std::string_view bytes) {
   if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
   return static_cast<int64_t>(v);
 }
-
-}  // namespace
 
 absl::Status AsDataLoss(const absl::Status& status, std::string_view context) {
   if (absl::IsNotFound(status) || absl::IsOutOfRange(status) || absl::IsDataLoss(status)) {

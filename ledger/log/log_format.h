@@ -80,6 +80,10 @@ absl::StatusOr<std::vector<std::string_view>> SplitBundle(std::string_view bundl
 // byte of it is 0xff.
 std::string PrefixEnd(std::string prefix);
 
+// Appends the 8-byte big-endian form of `value` (which must not be negative).
+void AppendBigEndian(std::string* out, int64_t value);
+// The value of 8 big-endian bytes; nullopt unless `bytes` is 8 bytes at most INT64_MAX.
+std::optional<int64_t> ReadBigEndian(std::string_view bytes);
 // `prefix` followed by the 8-byte big-endian value.
 std::string IndexKey(char prefix, int64_t value);
 // The value of an IndexKey with this prefix, or nullopt if `key` is not one.

@@ -16,16 +16,15 @@ namespace {
 constexpr size_t kMapHeadBytes = 8 + crypto::kHashBytes;
 
 std::string EncodeMapHead(const MapHead& head) {
-  std::string out = IndexKey(kMapHeadKey[0], head.size);
+  std::string out;
+  AppendBigEndian(&out, head.size);
   out.append(reinterpret_cast<const char*>(head.root.data()), head.root.size());
-  return out.substr(1);
+  return out;
 }
 
 absl::StatusOr<MapHead> DecodeMapHead(std::string_view value) {
-  std::optional<int64_t> size;
-  if (value.size() == kMapHeadBytes) {
-    size = DecodeIndexKey(kMapHeadKey[0], StrCat(kMapHeadKey, value.substr(0, 8)));
-  }
+  const std::optional<int64_t> size =
+      value.size() == kMapHeadBytes ? ReadBigEndian(value.substr(0, 8)) : std::nullopt;
   if (!size || *size < 1) {
     return absl::DataLossError(
         StrCat("the map head row (n) is malformed (", value.size(), " bytes)"));
