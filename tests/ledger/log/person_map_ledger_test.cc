@@ -1,14 +1,15 @@
 // The person map of a v2 log (specs/log-format-v2.md, sections 4, 5 and 10) through the ledger:
 // every checkpoint carries one pbl-map line whose root is the map of the chains of the leaves
-// below its map size, recomputed here from the leaves alone with crypto::PersonMap and
-// crypto::ChainNext; the map never moves back; it is folded again after a restart that lost it;
-// appends wait for it rather than let it fall more than the bound behind; and Verify and Open
-// refuse a map that the leaves do not give.
+// below its map size, recomputed here from the leaves alone (tests/testing/map_oracle.h); the
+// map never moves back; it is folded again after a restart that lost it; appends wait for it
+// rather than let it fall more than the bound behind; and Verify and Open refuse a map that the
+// leaves do not give.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "crypto/base/status_macros.h"
 #include "crypto/checkpoint.h"
@@ -20,6 +21,7 @@
 #include "ledger/log/mapper.h"
 #include "ledger/log/sealed.h"
 #include "tests/testing/entries.h"
+#include "tests/testing/map_oracle.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -63,28 +65,17 @@ class PersonMapLedgerTest : public ::testing::Test {
     }
     return batch;
   }
-  // The map of the leaves below `size`, from the leaves alone: each leaf after entry 0 is a
-  // person leaf, whose K is its bytes 2..33.
+  // The map of the leaves below `size`, from the leaves alone (tests/testing/map_oracle.h).
   crypto::Hash MapRootOfLeaves(int64_t size) {
-    std::map<PersonKey, crypto::MapValue> values;
-    for (int64_t start = 1; start < size; start += static_cast<int64_t>(kReadEntriesMax)) {
-      absl::StatusOr<std::vector<std::string>> leaves =
+    std::vector<std::string> leaves;
+    for (int64_t start = 0; start < size; start += static_cast<int64_t>(kReadEntriesMax)) {
+      absl::StatusOr<std::vector<std::string>> read =
           ledger_->GetEntries(start, std::min(static_cast<int64_t>(kReadEntriesMax), size - start));
-      EXPECT_OK(leaves.status());
-      if (!leaves.ok()) return {};
-      for (size_t i = 0; i < leaves->size(); ++i) {
-        const std::string& bytes = (*leaves)[i];
-        const int64_t index = start + static_cast<int64_t>(i);
-        crypto::MapValue& value = values[KeyOf(bytes)];
-        ++value.count;
-        value.chain = crypto::ChainNext(value.chain, static_cast<uint64_t>(index),
-                                        crypto::LeafHash(crypto::AsBytes(bytes)));
-        value.last_index = static_cast<uint64_t>(index);
-      }
+      EXPECT_OK(read.status());
+      if (!read.ok()) return {};
+      leaves.insert(leaves.end(), read->begin(), read->end());
     }
-    crypto::PersonMap map;
-    map.Update({values.begin(), values.end()});
-    return map.Root();
+    return ::pbl::testing::MapRootOfLeaves(leaves, size);
   }
   static PersonKey KeyOf(std::string_view leaf) {
     PersonKey key;

@@ -5,18 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <map>
 #include <optional>
 #include <string>
 
-#include "crypto/person_map.h"
 #include "ledger/log/map_folder.h"
 #include "ledger/log/sealed.h"
 #include "ledger/verifier/finding.h"
 #include "ledger/verifier/state_dir.h"
 #include "tests/ledger/verifier/memory_log.h"
 #include "tests/testing/entries.h"
+#include "tests/testing/map_oracle.h"
 #include "tests/testing/status_matchers.h"
 
 namespace pbl::testing {
@@ -105,25 +103,10 @@ TEST_F(LogAuditTest, EntryInvalidNamesTheEntryThatIsNotAPblEntry) {
   EXPECT_EQ(audit.scan.entries, 4);  // the scan stopped there
 }
 
-// The pbl-map line of the map of `log`'s leaves below `map_size`, computed here from the leaves
-// (crypto::PersonMap and ChainNext, specs/log-format-v2.md sections 4 and 5), leaving out the
-// leaf at `omit`.
+// The pbl-map line of the map of `log`'s leaves below `map_size` (tests/testing/map_oracle.h),
+// leaving out the leaf at `omit`.
 std::string MapLineOf(const MemoryLog& log, int64_t map_size, int64_t omit = -1) {
-  std::map<ledger::PersonKey, crypto::MapValue> values;
-  for (int64_t i = 1; i < map_size; ++i) {
-    const std::string& leaf = log.entries()[static_cast<size_t>(i)];
-    if (i == omit || leaf.size() != ledger::kPersonLeafBytes) continue;
-    ledger::PersonKey key;
-    std::copy_n(leaf.begin() + 2, key.size(), key.begin());
-    crypto::MapValue& v = values[key];
-    ++v.count;
-    v.chain = crypto::ChainNext(v.chain, static_cast<uint64_t>(i),
-                                crypto::LeafHash(crypto::AsBytes(leaf)));
-    v.last_index = static_cast<uint64_t>(i);
-  }
-  crypto::PersonMap map;
-  map.Update({values.begin(), values.end()});
-  return ledger::MapLine({map_size, map.Root()});
+  return ledger::MapLine({map_size, MapRootOfLeaves(log.entries(), map_size, omit)});
 }
 
 // A v2 log: its parameters, then person leaves of a few keys with commitments (the audit reads
